@@ -295,6 +295,7 @@ class KnowledgeGraph:
     def merge(self, other: "KnowledgeGraph") -> "KnowledgeGraph":
         """Return a new graph holding both; equal ids are one node and provenances are united."""
         out = self.copy()
+        out.report.extend(other.report)
         before = {t: out.num_nodes(t) for t in other.node_types}
         for t, table in other._nodes.items():
             attrs = {c: table[c] for c in table.columns if c != "id"}
@@ -307,7 +308,6 @@ class KnowledgeGraph:
             out.add_edges(et, table["source"], table["target"], **attrs)
             shared = n_before + len(table) - out.num_edges(et)
             out.report.add("merge", "collapsed", f"{et} edges present in both graphs", shared)
-        out.report.extend(other.report)
         return out
 
     def subgraph(

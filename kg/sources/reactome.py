@@ -6,7 +6,8 @@ Files (https://reactome.org/download-data, CC BY 4.0):
   ``("pathway", "part_of", "pathway")`` edges pointing child → parent.
 * ``<DB>2Reactome.txt`` (lowest-level) and ``<DB>2Reactome_All_Levels.txt``:
   6 columns ``id, pathway, url, pathway name, evidence, species``. The entity
-  type comes from the mapping: UniProt → ``protein``, ChEBI → ``metabolite``,
+  type comes from the mapping: UniProt → ``protein``, ChEBI → ``metabolite``
+  (ids written ``CHEBI:<n>``, as in BioPAX),
   Ensembl → ``gene`` (``ENSG``) or ``protein`` (``ENSP``), miRBase → ``mirna``.
   All_Levels rows that the hierarchy already implies (a pathway that is an
   ancestor of another pathway of the same entity) are collapsed onto the
@@ -178,6 +179,9 @@ def load(
                          "transcripts are not a node type; map them to genes or proteins first", path=path,
                          examples=frame["entity"][transcript].head())
             frame = frame[~transcript]
+        if etype == "metabolite":
+            numeric = frame["entity"].str.isdigit()
+            frame = frame.assign(entity=frame["entity"].where(~numeric, "CHEBI:" + frame["entity"]))
         frame = frame.assign(all_levels="all_levels" in Path(path).name.lower(), file=str(path))
         prefixes |= set(frame["pathway"].str.slice(0, 6))
         pathway_names[str(path)] = frame[["pathway", "pathway_name", "species"]].rename(

@@ -1,0 +1,35 @@
+"""The ``binn-graph`` command line. One module per command group."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from kg.errors import KGError
+
+from ..errors import BINNError
+from . import demo, kg
+
+__all__ = ["main", "build_parser"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="binn-graph", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    kg.add_parser(sub)
+    demo.add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``binn-graph`` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (KGError, BINNError) as exc:
+        print(f"binn-graph: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,95 @@
+"""SIF (Simple Interaction Format) networks, e.g. signed signalling networks.
+
+Each line is ``source<TAB>interaction<TAB>target [target ...]``
+(Cytoscape SIF; whitespace-separated when the file has no tab). A line with a
+single field declares a node. The interaction decides the edge:
+
+* a number (``1``, ``-1``, ``0``) or a signed word (``activates``,
+  ``inhibits``, ``->``, ``-|``...) → ``regulates`` with ``sign`` +1/-1/0;
+* ``pp``, ``pd``, ``pr``, ``interacts`` → ``interacts_with`` (unsigned);
+* any other word → a relation of that name (lowercased, non-identifier
+  characters replaced by ``_``), unsigned.
+
+The original interaction text is kept in the ``interaction`` attribute.
+"""
+
+from __future__ import annotations
+
+import re
+from os import PathLike
+
+import numpy as np
+
+from ..errors import DelimiterError, EmptyFileError, InputFormatError
+from ..graph import KnowledgeGraph
+from ..readers import iter_lines, read_text
+
+__all__ = ["load"]
+
+_SIGNED = {
+    "activates": 1, "activation": 1, "stimulates": 1, "positive": 1, "->": 1, "+": 1, "up": 1,
+    "inhibits": -1, "inhibition": -1, "represses": -1, "negative": -1, "-|": -1, "-": -1, "down": -1,
+}
+_UNSIGNED = {"pp", "pd", "pr", "interacts", "interacts_with", "ppi"}
+
+
+def _relation(interaction: str, path, number: int) -> tuple[str, float]:
+    word = interaction.strip()
+    try:
+        value = float(word)
+    except ValueError:
+        value = None
+    if value is not None:
+        if value not in (-1.0, 0.0, 1.0):
+            raise InputFormatError(f"numeric interaction {word!r} is not a sign (-1, 0 or 1)",
+                                   path=path, line=number)
+        return "regulates", value
+    lower = word.lower()
+    if lower in _SIGNED:
+        return "regulates", float(_SIGNED[lower])
+    if lower in _UNSIGNED:
+        return "interacts_with", np.nan
+    relation = re.sub(r"[^a-z0-9]+", "_", lower).strip("_")
+    if not relation or not relation[0].isalpha():
+        raise InputFormatError(f"interaction {word!r} cannot be turned into a relation name", path=path, line=number)
+    return relation, np.nan
+
+
+def load(path: str | PathLike, *, node_type: str = "protein", database: str = "sif") -> KnowledgeGraph:
+    """Load a SIF file; all nodes get ``node_type``."""
+    text = read_text(path)
+    lines = list(iter_lines(text, comment="#"))
+    if not lines:
+        raise EmptyFileError("empty SIF file", path=path)
+    uses_tab = any("\t" in line for _, line in lines)
+    nodes: list[str] = []
+    edges: dict[str, dict[str, list]] = {}
+    for number, line in lines:
+        fields = [f.strip() for f in (line.split("\t") if uses_tab else line.split())]
+        fields = [f for f in fields if f]
+        if len(fields) == 2:
+            raise DelimiterError("expected 'source interaction target [targets...]' or a lone node, found 2 fields",
+                                 path=path, line=number)
+        nodes.append(fields[0])
+        if len(fields) == 1:
+            continue
+        relation, sign = _relation(fields[1], path, number)
+        bucket = edges.setdefault(relation, {"source": [], "target": [], "sign": [], "interaction": []})
+        for target in fields[2:]:
+            nodes.append(target)
+            bucket["source"].append(fields[0])
+            bucket["target"].append(target)
+            bucket["sign"].append(sign)
+            bucket["interaction"].append(fields[1])
+    g = KnowledgeGraph()
+    g.add_nodes(node_type, list(dict.fromkeys(nodes)), database=database)
+    n_rows = 0
+    for relation, cols in edges.items():
+        n_rows += len(cols["source"])
+        kwargs = {"interaction": cols["interaction"], "database": database}
+        if relation == "regulates":
+            kwargs["sign"] = cols["sign"]
+        g.add_edges((node_type, relation, node_type), cols["source"], cols["target"], **kwargs)
+    g.report.add(database, "read", "interactions", n_rows, path=path)
+    g.report.add(database, "collapsed", "duplicate interactions", n_rows - g.num_edges(), path=path)
+    return g
