@@ -121,7 +121,7 @@ def load(path: str | PathLike, *, database: str = "biopax", format: str | None =
                         ids = entity_ids(ent, set())
                         if not ids:
                             unmapped.add(ent)
-                        for etype, eid in ids:
+                        for etype, eid in sorted(ids):
                             members[etype][0].append(eid)
                             members[etype][1].append(pathway_id[p])
                 queue.extend(x for x in objects(interaction, "controlled") if x not in pathway_set)
