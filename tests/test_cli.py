@@ -1,0 +1,66 @@
+"""The binn-graph command line: kg build / info / export / sources, and the demo."""
+
+import json
+
+import pytest
+
+from binn_graph.cli import main
+from kg import KnowledgeGraph
+
+
+def test_kg_build_info_export(tmp_path, data_dir, capsys):
+    out = tmp_path / "g"
+    rc = main(["kg", "build", "--source", "go", f"obo={data_dir / 'go_mini.obo'}", f"gaf={data_dir / 'goa_mini.gaf'}",
+               "--source", "kegg_kgml", f"path={data_dir / 'hsa00010_mini.xml'}",
+               "--gmt", str(data_dir.parent.parent / "kg/data/genesets/h.all.v2022.1.Hs.symbols.gmt.gz"),
+               "-o", str(out)])
+    assert rc == 0
+    g = KnowledgeGraph.load(out)
+    assert g.num_nodes("pathway") == 8 + 1 + 50
+    assert g.num_edges(("protein", "member_of", "pathway")) == 4
+    capsys.readouterr()
+    assert main(["kg", "info", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "validation: valid" in text
+    assert "[go] dropped 1 NOT-qualified annotations" in text
+    assert "gene member_of pathway" in text
+    for fmt, name in [("ttl", "g.ttl"), ("graphml", "g.graphml"), ("nt", "g.nt"), ("rdfxml", "g.rdf")]:
+        assert main(["kg", "export", str(out), "--format", fmt, "-o", str(tmp_path / name)]) == 0
+    assert KnowledgeGraph.from_rdf(tmp_path / "g.ttl").equals(g)
+    assert KnowledgeGraph.from_rdf(tmp_path / "g.rdf").equals(g)
+
+
+def test_kg_build_restrict_and_prune(tmp_path, capsys):
+    matrix = tmp_path / "m.csv"
+    matrix.write_text("Protein,s1,s2\nP14618,1,2\nP04406,3,4\nNOTAPROTEIN,5,6\n")
+    out = tmp_path / "r"
+    assert main(["kg", "build", "--bundled-reactome", "--features", str(matrix), "--min-size", "1",
+                 "-o", str(out)]) == 0
+    g = KnowledgeGraph.load(out)
+    assert sorted(g.node_ids("protein")) == ["P04406", "P14618"]
+    assert any(e.what == "features with no protein node in the graph" and e.count == 1 for e in g.report.entries)
+
+
+def test_kg_errors_are_reported_not_raised(tmp_path, capsys):
+    bad = tmp_path / "bad.gmt"
+    bad.write_text("ONLYONEFIELD\n")
+    assert main(["kg", "build", "--gmt", str(bad), "-o", str(tmp_path / "x")]) == 2
+    assert "bad.gmt, line 1" in capsys.readouterr().err
+    assert main(["kg", "build", "--source", "nope", "-o", str(tmp_path / "x")]) == 2
+    assert "no knowledge-graph source named 'nope'" in capsys.readouterr().err
+
+
+def test_kg_sources_lists_adapters(capsys):
+    assert main(["kg", "sources"]) == 0
+    assert "reactome" in capsys.readouterr().out.split()
+
+
+def test_demo_runs_on_bundled_data(tmp_path, capsys):
+    assert main(["demo", "-o", str(tmp_path / "demo"), "--no-rdf"]) == 0
+    text = capsys.readouterr().out
+    assert "validation: valid" in text
+    g = KnowledgeGraph.load(tmp_path / "demo" / "kg")
+    assert g.num_nodes("protein") == 11876 + 40
+    assert g.num_nodes("pathway") == 2751 + 50 + 96
+    manifest = json.loads((tmp_path / "demo" / "kg" / "manifest.json").read_text())
+    assert manifest["format_version"] == 1
