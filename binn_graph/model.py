@@ -1,0 +1,127 @@
+"""BINN: executes an :class:`~binn_graph.architecture.Architecture` level by level.
+
+Level 0 holds the inputs (one unit per feature). Each latent level is a
+:class:`~binn_graph.nn.LevelBlock` reading from any earlier level. The last
+level is the output root: a sparse readout from the nodes connected to it
+(the top-level pathways) into ``n_outputs`` logits. With
+``heads="all_levels"`` every latent level also gets a dense linear readout and
+the logits are summed (binn's "heads ensemble"; binn sums sigmoids, here logits
+are summed so that any loss applies).
+
+Shapes: ``forward(x)`` takes ``[batch, n_inputs]`` (columns in
+``architecture.input_ids`` order) and returns ``[batch, n_outputs]``.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from .architecture import Architecture
+from .nn import LevelBlock
+from .nn.edge_linear import EdgeLinear
+
+__all__ = ["BINN"]
+
+
+class BINN(nn.Module):
+    """A biologically informed neural network compiled from an Architecture.
+
+    Parameters
+    ----------
+    architecture:
+        Compiled graph (see :meth:`Architecture.from_graph`).
+    n_outputs:
+        Output units: 1 for binary classification or single-target
+        regression, C for C classes, T for T regression targets.
+    node_width:
+        Units per latent node: an int, or ``{node_type: int}`` (default 1).
+    activation, norm, dropout:
+        Applied in every latent level (see :class:`~binn_graph.nn.LevelBlock`).
+    heads:
+        ``"root"`` or ``"all_levels"``.
+    kernel:
+        Sparse kernel of the edge layers (``"auto"``, ``"csr"``, ``"gather"``).
+    """
+
+    def __init__(self, architecture: Architecture, n_outputs: int = 1, node_width: int | Mapping[str, int] = 1,
+                 activation: str = "tanh", norm: str | None = "batch", dropout: float = 0.0,
+                 heads: str = "root", kernel: str = "auto") -> None:
+        super().__init__()
+        if heads not in {"root", "all_levels"}:
+            raise ValueError(f"heads must be 'root' or 'all_levels', not {heads!r}")
+        self.architecture = architecture
+        self.n_outputs = int(n_outputs)
+        self.heads_mode = heads
+        nodes = architecture.nodes
+        widths = torch.ones(len(nodes), dtype=torch.long)
+        if isinstance(node_width, Mapping):
+            for t, k in node_width.items():
+                widths[torch.from_numpy((nodes["node_type"] == t).to_numpy(dtype=bool).copy())] = int(k)
+        else:
+            widths[:] = int(node_width)
+        levels = nodes["level"].to_numpy()
+        widths[torch.from_numpy(levels == 0)] = 1
+        bounds = architecture.level_bounds
+        self.level_widths: list[int] = []
+        for a, b in bounds:
+            w = widths[a:b]
+            if len(w) and not bool((w == w[0]).all()):
+                raise ValueError("nodes of one level must share a width; give node_width per node type "
+                                 "only when each level holds one type")
+            self.level_widths.append(int(w[0]) if len(w) else 1)
+        self.level_widths[-1] = self.n_outputs
+        edges = architecture.edges
+        blocks = []
+        n_levels = len(bounds)
+        for level in range(1, n_levels):
+            part = edges[edges["level"] == level]
+            start = bounds[level][0]
+            src_levels = levels[part["source"].to_numpy()]
+            sources = {}
+            for s in sorted(set(src_levels.tolist())):
+                sel = part[src_levels == s]
+                ei = torch.from_numpy(np.vstack([sel["source"].to_numpy() - bounds[s][0],
+                                                 sel["target"].to_numpy() - start]).astype(np.int64))
+                sources[s] = (bounds[s][1] - bounds[s][0], self.level_widths[s], ei)
+            n_nodes = bounds[level][1] - bounds[level][0]
+            if level < n_levels - 1:
+                blocks.append(LevelBlock(n_nodes, self.level_widths[level], sources, norm=norm, dropout=dropout,
+                                         activation=activation, kernel=kernel))
+            else:
+                blocks.append(LevelBlock(n_nodes, self.n_outputs, sources, norm=None, dropout=0.0,
+                                         activation="identity", kernel=kernel))
+        self.levels = nn.ModuleList(blocks)
+        self.extra_heads = nn.ModuleList(
+            [nn.Linear((b - a) * k, self.n_outputs) for (a, b), k in zip(bounds[1:-1], self.level_widths[1:-1])]
+        ) if heads == "all_levels" else None
+
+    @property
+    def input_ids(self) -> list[str]:
+        return self.architecture.input_ids
+
+    def level_states(self, x: Tensor) -> list[Tensor]:
+        """Activations of every level, node-major ``[n_l * k_l, batch]`` (last = output logits)."""
+        states = [x.t().contiguous()]
+        for block in self.levels:
+            states.append(block(states))
+        return states
+
+    def forward(self, x: Tensor) -> Tensor:
+        states = self.level_states(x)
+        out = states[-1].t()
+        if self.extra_heads is not None:
+            for head, h in zip(self.extra_heads, states[1:-1]):
+                out = out + head(h.t())
+        return out
+
+    def edge_layers(self) -> list[tuple[int, int, EdgeLinear]]:
+        """``(target_level, source_level, layer)`` for every sparse edge layer."""
+        return [(lvl + 1, int(s), layer) for lvl, block in enumerate(self.levels) for s, layer in block.edges.items()]
+
+    def edge_weights(self) -> list[Tensor]:
+        """Edge weight tensors (for L1/L2 penalties)."""
+        return [layer.weight for _, _, layer in self.edge_layers()]

@@ -1,0 +1,154 @@
+"""EdgeLinear: a sparse, edge-weighted linear message-passing layer.
+
+.. math::
+    \\mathbf{h}_v = \\sum_{(u, v) \\in \\mathcal{E}} \\mathbf{W}_{uv} \\, \\mathbf{x}_u
+
+with one weight matrix :math:`\\mathbf{W}_{uv} \\in \\mathbb{R}^{k_{out} \\times k_{in}}`
+per edge (a scalar when both nodes have width 1). Bias, normalisation,
+dropout and activation are applied by the caller (:class:`~binn_graph.nn.LevelBlock`).
+
+Nothing dense of size ``in × out`` is ever built: the layer holds ``E·k_out·k_in``
+weights and computes the product with one of two kernels
+
+* ``"csr"``: a CSR sparse × dense matmul (``torch.sparse_csr_tensor``) in a
+  custom autograd function; the backward pass uses the transposed CSR for the
+  input gradient and an edge-wise gather for the weight gradient;
+* ``"gather"``: gather the source rows, scale by the edge weights and
+  ``index_add_`` into the targets (PyG's message/aggregate pattern).
+
+``"auto"`` picks ``"csr"``, measured the faster of the two on every layer shape of
+the P-NET-sized benchmark (``benchmarks/bench_layers.py``); both give identical
+results up to float rounding.
+
+Shapes (node-major, as used inside :class:`~binn_graph.model.BINN`):
+    - input ``x``: ``[num_src * k_in, batch]``
+    - output: ``[num_dst * k_out, batch]``
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import torch
+from torch import Tensor, nn
+
+warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta state")
+
+__all__ = ["EdgeLinear"]
+
+
+class _CSRMatmul(torch.autograd.Function):
+    """``out = W @ x`` for a CSR ``W`` whose values are the (permuted) edge weights."""
+
+    @staticmethod
+    def forward(ctx, values: Tensor, x: Tensor, layer: "EdgeLinear") -> Tensor:  # noqa: D401
+        w = torch.sparse_csr_tensor(layer.crow, layer.col, values[layer.perm], layer.shape, check_invariants=False)
+        ctx.save_for_backward(values, x)
+        ctx.layer = layer
+        return w @ x
+
+    @staticmethod
+    def backward(ctx, grad_out: Tensor):
+        values, x = ctx.saved_tensors
+        layer = ctx.layer
+        grad_values = grad_x = None
+        if ctx.needs_input_grad[1]:
+            wt = torch.sparse_csr_tensor(layer.crow_t, layer.col_t, values[layer.perm_t],
+                                         (layer.shape[1], layer.shape[0]), check_invariants=False)
+            grad_x = wt @ grad_out
+        if ctx.needs_input_grad[0]:
+            grad_values = (grad_out[layer.dst_flat] * x[layer.src_flat]).sum(dim=1)
+        return grad_values, grad_x, None
+
+
+class EdgeLinear(nn.Module):
+    """Sparse linear map along graph edges.
+
+    Parameters
+    ----------
+    num_src, num_dst:
+        Number of source and target nodes.
+    edge_index:
+        ``LongTensor [2, E]`` of (source, target) node indices; duplicates are not allowed.
+    src_width, dst_width:
+        Units per source and per target node (``k_in``, ``k_out``).
+    kernel:
+        ``"auto"``, ``"csr"`` or ``"gather"``.
+    """
+
+    def __init__(self, num_src: int, num_dst: int, edge_index: Tensor, src_width: int = 1, dst_width: int = 1,
+                 kernel: str = "auto") -> None:
+        super().__init__()
+        if kernel not in {"auto", "csr", "gather"}:
+            raise ValueError(f"kernel must be 'auto', 'csr' or 'gather', not {kernel!r}")
+        edge_index = torch.as_tensor(edge_index, dtype=torch.long)
+        if edge_index.dim() != 2 or edge_index.shape[0] != 2:
+            raise ValueError(f"edge_index must have shape [2, E], got {tuple(edge_index.shape)}")
+        if edge_index.numel() and (edge_index[0].max() >= num_src or edge_index[1].max() >= num_dst
+                                   or edge_index.min() < 0):
+            raise ValueError("edge_index refers to nodes outside [0, num_src) x [0, num_dst)")
+        self.num_src, self.num_dst = int(num_src), int(num_dst)
+        self.src_width, self.dst_width = int(src_width), int(dst_width)
+        self.kernel = "csr" if kernel == "auto" else kernel
+        self.register_buffer("edge_index", edge_index.clone(), persistent=False)
+        num_edges = edge_index.shape[1]
+        self.weight = nn.Parameter(torch.empty(num_edges, self.dst_width, self.src_width))
+        # expanded scalar edges: (e, b, a) -> dst*k_out + b, src*k_in + a, flat weight index e*k_out*k_in + b*k_in + a
+        b = torch.arange(self.dst_width).view(1, -1, 1)
+        a = torch.arange(self.src_width).view(1, 1, -1)
+        src_flat = (edge_index[0].view(-1, 1, 1) * self.src_width + a).expand(-1, self.dst_width, -1).reshape(-1)
+        dst_flat = (edge_index[1].view(-1, 1, 1) * self.dst_width + b).expand(-1, -1, self.src_width).reshape(-1)
+        self.register_buffer("src_flat", src_flat, persistent=False)
+        self.register_buffer("dst_flat", dst_flat, persistent=False)
+        self.shape = (self.num_dst * self.dst_width, self.num_src * self.src_width)
+        # CSR of W (rows = targets) and of W^T (rows = sources); perm maps CSR order to flat weight order
+        perm = torch.argsort(dst_flat * self.shape[1] + src_flat)
+        perm_t = torch.argsort(src_flat * self.shape[0] + dst_flat)
+        self.register_buffer("perm", perm, persistent=False)
+        self.register_buffer("perm_t", perm_t, persistent=False)
+        self.register_buffer("col", src_flat[perm].contiguous(), persistent=False)
+        self.register_buffer("col_t", dst_flat[perm_t].contiguous(), persistent=False)
+        self.register_buffer("crow", _crow(dst_flat[perm], self.shape[0]), persistent=False)
+        self.register_buffer("crow_t", _crow(src_flat[perm_t], self.shape[1]), persistent=False)
+        self.reset_parameters()
+
+    @property
+    def num_edges(self) -> int:
+        return int(self.weight.shape[0])
+
+    def fan_in(self) -> Tensor:
+        """Number of input units feeding each target node, ``[num_dst]``."""
+        deg = torch.bincount(self.edge_index[1], minlength=self.num_dst)
+        return deg * self.src_width
+
+    def reset_parameters(self) -> None:
+        """Glorot-uniform per target node, using its real fan-in (not the dense layer's width)."""
+        fan_in = self.fan_in().clamp(min=1).to(torch.float32)
+        bound = torch.sqrt(6.0 / (fan_in + self.dst_width))[self.edge_index[1]].view(-1, 1, 1)
+        with torch.no_grad():
+            self.weight.uniform_(-1.0, 1.0).mul_(bound)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """``x``: ``[num_src * k_in, batch]`` -> ``[num_dst * k_out, batch]``."""
+        if x.shape[0] != self.shape[1]:
+            raise ValueError(f"expected {self.shape[1]} input rows (num_src * src_width), got {x.shape[0]}")
+        values = self.weight.reshape(-1)
+        if self.kernel == "csr":
+            return _CSRMatmul.apply(values, x, self)
+        out = x.new_zeros(self.shape[0], x.shape[1])
+        return out.index_add_(0, self.dst_flat, x[self.src_flat] * values.unsqueeze(1))
+
+    def dense_weight(self) -> Tensor:
+        """The equivalent dense ``[num_dst * k_out, num_src * k_in]`` matrix (for tests and small graphs only)."""
+        dense = torch.zeros(self.shape, dtype=self.weight.dtype)
+        dense.index_put_((self.dst_flat, self.src_flat), self.weight.reshape(-1), accumulate=True)
+        return dense
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_src}x{self.src_width} -> {self.num_dst}x{self.dst_width}, edges={self.num_edges}, "
+                f"kernel={self.kernel!r}")
+
+
+def _crow(rows_sorted: Tensor, num_rows: int) -> Tensor:
+    counts = torch.bincount(rows_sorted, minlength=num_rows)
+    return torch.cat([torch.zeros(1, dtype=torch.long), torch.cumsum(counts, 0)])

@@ -1,0 +1,90 @@
+"""LevelBlock: everything that computes one level of a BINN.
+
+.. math::
+    \\mathbf{h}^{(l)} = \\sigma\\Big(\\mathrm{Dropout}\\big(\\mathrm{Norm}\\big(
+        \\sum_{s < l} \\mathrm{EdgeLinear}_{s \\to l}(\\mathbf{h}^{(s)}) + \\mathbf{b}^{(l)}\\big)\\big)\\Big)
+
+One :class:`~binn_graph.nn.EdgeLinear` per source level, so edges that skip
+levels need no padding or copying. Shapes are node-major:
+``h^(s)`` is ``[n_s * k_s, batch]`` and the output ``[n_l * k_l, batch]``.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+import torch
+from torch import Tensor, nn
+from torch.nn import functional as F
+
+from .edge_linear import EdgeLinear
+
+__all__ = ["LevelBlock", "ACTIVATIONS"]
+
+ACTIVATIONS = {
+    "tanh": torch.tanh,
+    "relu": F.relu,
+    "sigmoid": torch.sigmoid,
+    "elu": F.elu,
+    "leaky_relu": F.leaky_relu,
+    "identity": lambda x: x,
+}
+
+
+class LevelBlock(nn.Module):
+    """Sparse inputs from earlier levels, per-unit bias, optional batch norm, dropout and activation.
+
+    Parameters
+    ----------
+    num_nodes, width:
+        Nodes of this level and units per node.
+    sources:
+        ``{source_level: (num_src, src_width, edge_index [2, E])}`` with
+        ``edge_index`` local to the source level and to this level.
+    norm:
+        ``"batch"`` (batch normalisation per unit) or ``None``.
+    dropout:
+        Dropout probability after normalisation.
+    activation:
+        A name from :data:`ACTIVATIONS`.
+    """
+
+    def __init__(self, num_nodes: int, width: int, sources: Mapping[int, tuple[int, int, Tensor]],
+                 norm: str | None = "batch", dropout: float = 0.0, activation: str = "tanh",
+                 kernel: str = "auto") -> None:
+        super().__init__()
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, not {activation!r}")
+        if norm not in {"batch", None}:
+            raise ValueError(f"norm must be 'batch' or None, not {norm!r}")
+        self.num_nodes, self.width = int(num_nodes), int(width)
+        self.source_levels = [int(s) for s in sources]
+        self.edges = nn.ModuleDict({
+            str(s): EdgeLinear(n_src, num_nodes, ei, src_width=k_src, dst_width=width, kernel=kernel)
+            for s, (n_src, k_src, ei) in sources.items()
+        })
+        self.bias = nn.Parameter(torch.zeros(num_nodes * width, 1))
+        self.norm = nn.BatchNorm1d(num_nodes * width) if norm == "batch" else None
+        self.dropout = nn.Dropout(dropout) if dropout > 0 else None
+        self.activation_name = activation
+        self.activation = ACTIVATIONS[activation]
+
+    def pre_activation(self, states: list[Tensor]) -> Tensor:
+        """Sum of messages plus bias, ``[n * k, batch]``, before norm/dropout/activation."""
+        out = None
+        for s in self.source_levels:
+            msg = self.edges[str(s)](states[s])
+            out = msg if out is None else out + msg
+        return out + self.bias
+
+    def forward(self, states: list[Tensor]) -> Tensor:
+        h = self.pre_activation(states)
+        if self.norm is not None:
+            h = self.norm(h.t()).t()
+        if self.dropout is not None:
+            h = self.dropout(h)
+        return self.activation(h)
+
+    def extra_repr(self) -> str:
+        return f"nodes={self.num_nodes}, width={self.width}, from levels {self.source_levels}, " \
+               f"activation={self.activation_name!r}"
