@@ -1,11 +1,17 @@
 """binn_graph: biologically informed neural networks compiled from a :class:`kg.KnowledgeGraph`.
 
-The BINN engine, attribution, degradation-graph and genomic-prediction models
-are built on top of :mod:`kg`; see the README for the roadmap.
+* :class:`Architecture` — a graph compiled into levels and sparse edge indices;
+* :class:`BINN` — the torch module that executes it (sparse :mod:`binn_graph.nn` layers);
+* :class:`BINNClassifier`, :class:`BINNRegressor` — scikit-learn estimators;
+* :class:`Trainer` — early stopping, penalties, seeds, safe checkpoints.
 """
 
+from .architecture import Architecture
 from .errors import BINNError
+from .estimators import BINNClassifier, BINNRegressor
+from .model import BINN
+from .training import Trainer
 
-__all__ = ["BINNError"]
+__all__ = ["Architecture", "BINN", "BINNClassifier", "BINNRegressor", "Trainer", "BINNError"]
 
 __version__ = "0.1.0"

@@ -45,16 +45,19 @@ class BINN(nn.Module):
         ``"root"`` or ``"all_levels"``.
     kernel:
         Sparse kernel of the edge layers (``"auto"``, ``"csr"``, ``"gather"``).
+    input_width:
+        Units per input node (2 when a missingness indicator accompanies each value).
     """
 
     def __init__(self, architecture: Architecture, n_outputs: int = 1, node_width: int | Mapping[str, int] = 1,
                  activation: str = "tanh", norm: str | None = "batch", dropout: float = 0.0,
-                 heads: str = "root", kernel: str = "auto") -> None:
+                 heads: str = "root", kernel: str = "auto", input_width: int = 1) -> None:
         super().__init__()
         if heads not in {"root", "all_levels"}:
             raise ValueError(f"heads must be 'root' or 'all_levels', not {heads!r}")
         self.architecture = architecture
         self.n_outputs = int(n_outputs)
+        self.input_width = int(input_width)
         self.heads_mode = heads
         nodes = architecture.nodes
         widths = torch.ones(len(nodes), dtype=torch.long)
@@ -64,7 +67,7 @@ class BINN(nn.Module):
         else:
             widths[:] = int(node_width)
         levels = nodes["level"].to_numpy()
-        widths[torch.from_numpy(levels == 0)] = 1
+        widths[torch.from_numpy(levels == 0)] = int(input_width)
         bounds = architecture.level_bounds
         self.level_widths: list[int] = []
         for a, b in bounds:
@@ -105,6 +108,9 @@ class BINN(nn.Module):
 
     def level_states(self, x: Tensor) -> list[Tensor]:
         """Activations of every level, node-major ``[n_l * k_l, batch]`` (last = output logits)."""
+        expected = len(self.architecture.input_ids) * self.input_width
+        if x.dim() != 2 or x.shape[1] != expected:
+            raise ValueError(f"expected input of shape [batch, {expected}], got {tuple(x.shape)}")
         states = [x.t().contiguous()]
         for block in self.levels:
             states.append(block(states))

@@ -21,13 +21,17 @@ from .edge_linear import EdgeLinear
 
 __all__ = ["LevelBlock", "ACTIVATIONS"]
 
+def _identity(x: Tensor) -> Tensor:
+    return x
+
+
 ACTIVATIONS = {
     "tanh": torch.tanh,
     "relu": F.relu,
     "sigmoid": torch.sigmoid,
     "elu": F.elu,
     "leaky_relu": F.leaky_relu,
-    "identity": lambda x: x,
+    "identity": _identity,
 }
 
 

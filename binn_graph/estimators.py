@@ -1,0 +1,389 @@
+"""scikit-learn estimators: :class:`BINNClassifier` and :class:`BINNRegressor`.
+
+``fit(X, y)`` takes a DataFrame whose columns are node ids of the input type;
+columns are matched to the graph by name (numpy arrays get names ``x0, x1, …``).
+Imputation and scaling are fit on the training rows only, after the internal
+validation split used for early stopping. The fitted estimator exposes the torch
+module (``model_``), the compiled graph (``architecture_``) and the build report
+(``report_``).
+
+Example
+-------
+>>> from binn_graph.datasets import load_aki
+>>> from kg.datasets import reactome_files
+>>> from kg.sources import reactome
+>>> aki = load_aki()
+>>> clf = BINNClassifier(reactome.load(**reactome_files()), max_epochs=5, random_state=0).fit(aki.X, aki.y)
+>>> clf.predict_proba(aki.X.iloc[:2]).shape
+(2, 2)
+"""
+
+from __future__ import annotations
+
+from os import PathLike
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import check_array, column_or_1d
+
+from kg import KnowledgeGraph
+
+from .architecture import Architecture
+from .errors import DataValidationError, FeatureMismatchError, NotFittedError, TargetError
+from .model import BINN
+from .preprocessing import InputPreprocessor, align_columns, as_frame, check_no_empty_columns
+from .training import Trainer, load_checkpoint, save_checkpoint, to_tensor
+
+__all__ = ["BINNClassifier", "BINNRegressor"]
+
+
+def _align_target(frame: pd.DataFrame, y, was_frame: bool):
+    """Return y aligned to the rows of ``frame`` by sample id when both carry ids, else by length."""
+    if isinstance(y, (pd.Series, pd.DataFrame)) and was_frame and not isinstance(frame.index, pd.RangeIndex):
+        if not y.index.equals(frame.index):
+            missing_y = frame.index.difference(y.index)
+            extra_y = y.index.difference(frame.index)
+            if len(missing_y) or len(extra_y):
+                raise DataValidationError(
+                    f"sample ids of X and y differ: {len(missing_y)} in X only (e.g. {list(missing_y[:3])}), "
+                    f"{len(extra_y)} in y only (e.g. {list(extra_y[:3])})")
+            y = y.loc[frame.index]
+    values = y.to_numpy() if isinstance(y, (pd.Series, pd.DataFrame)) else np.asarray(y)
+    if values.shape[0] != frame.shape[0]:
+        raise DataValidationError(f"X has {frame.shape[0]} samples but y has {values.shape[0]}")
+    return values
+
+
+def _validated_frame(X, min_samples: int = 2) -> pd.DataFrame:
+    """Validate X (sklearn's checks for arrays; ours for column names) and return a float DataFrame."""
+    if isinstance(X, pd.DataFrame):
+        frame = as_frame(X)
+        arr = check_array(frame, ensure_all_finite="allow-nan", dtype="numeric", ensure_min_samples=min_samples)
+        return pd.DataFrame(arr, index=frame.index, columns=frame.columns)
+    arr = check_array(X, ensure_all_finite="allow-nan", dtype="numeric", ensure_min_samples=min_samples)
+    return pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])])
+
+
+class _BaseBINN(BaseEstimator):
+    """Shared fit/predict logic; see :class:`BINNClassifier` for the parameters."""
+
+    _estimator_type_name = "BINN"
+
+    def __init__(self, graph: KnowledgeGraph | None = None, input_type: str | list[str] = "protein",
+                 mode: str = "dag", n_levels: int | None = None, node_width: int | dict = 1,
+                 activation: str = "tanh", norm: str | None = "batch", dropout: float = 0.0, heads: str = "root",
+                 impute: str = "mean", scale: bool = True, max_epochs: int = 200, batch_size: int = 32,
+                 lr: float = 1e-3, weight_decay: float = 0.0, l1: float = 0.0, l2: float = 0.0, patience: int = 20,
+                 validation_fraction: float = 0.2, strict: bool = False, empty_columns: str = "raise",
+                 kernel: str = "auto", random_state: int | None = None, verbose: bool = False) -> None:
+        self.graph = graph
+        self.input_type = input_type
+        self.mode = mode
+        self.n_levels = n_levels
+        self.node_width = node_width
+        self.activation = activation
+        self.norm = norm
+        self.dropout = dropout
+        self.heads = heads
+        self.impute = impute
+        self.scale = scale
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.l1 = l1
+        self.l2 = l2
+        self.patience = patience
+        self.validation_fraction = validation_fraction
+        self.strict = strict
+        self.empty_columns = empty_columns
+        self.kernel = kernel
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ---------------------------------------------------------------- hooks for subclasses
+    def _encode_target(self, y: np.ndarray) -> tuple[torch.Tensor, int]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _loss(self, y_train: torch.Tensor):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _stratify(self, y: np.ndarray):
+        return None
+
+    # ---------------------------------------------------------------- fit
+    def fit(self, X, y):
+        """Compile the graph for X's columns, fit preprocessing on training rows, and train."""
+        if self.graph is None:
+            raise TypeError(f"{type(self).__name__} needs graph=KnowledgeGraph(...)")
+        if y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None")
+        was_frame = isinstance(X, pd.DataFrame)
+        frame = _validated_frame(X)
+        y_values = _align_target(frame, y, was_frame)
+        seed = int(check_random_state(self.random_state).randint(0, 2**31 - 1))
+        self.architecture_ = Architecture.from_graph(self.graph, self.input_type, features=list(frame.columns),
+                                                     mode=self.mode, n_levels=self.n_levels, strict=self.strict)
+        self.report_ = self.architecture_.report
+        self.n_features_in_ = frame.shape[1]
+        if was_frame:
+            self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
+        inputs = align_columns(frame, self.architecture_.input_ids)
+        if self.empty_columns == "raise":
+            check_no_empty_columns(inputs)
+        elif self.empty_columns != "report":
+            raise DataValidationError(f"empty_columns must be 'raise' or 'report', not {self.empty_columns!r}")
+        target, n_outputs = self._encode_target(y_values)
+        idx = np.arange(len(frame))
+        val_idx = np.array([], dtype=int)
+        if self.validation_fraction and len(frame) >= 10:
+            stratify = self._stratify(y_values)
+            try:
+                idx, val_idx = train_test_split(idx, test_size=self.validation_fraction, random_state=seed,
+                                                stratify=stratify)
+            except ValueError:  # a class too small to stratify
+                idx, val_idx = train_test_split(idx, test_size=self.validation_fraction, random_state=seed)
+        self.preprocessor_ = InputPreprocessor(self.impute, self.scale).fit(inputs.iloc[idx])
+        self.report_.add("fit", "note", "input columns with no value in the training rows (imputed at the centre)",
+                         len(self.preprocessor_.unobserved_), examples=self.preprocessor_.unobserved_[:5])
+        X_all = to_tensor(self.preprocessor_.transform(inputs))
+        torch.manual_seed(seed)
+        self.model_ = BINN(self.architecture_, n_outputs=n_outputs, node_width=self.node_width,
+                           activation=self.activation, norm=self.norm, dropout=self.dropout, heads=self.heads,
+                           kernel=self.kernel, input_width=self.preprocessor_.input_width)
+        trainer = Trainer(max_epochs=self.max_epochs, batch_size=self.batch_size, lr=self.lr,
+                          weight_decay=self.weight_decay, l1=self.l1, l2=self.l2, patience=self.patience,
+                          seed=seed, progress=self.verbose or None)
+        target_train = target[idx]
+        has_val = len(val_idx) > 0
+        self.history_ = trainer.fit(self.model_, self._loss(target_train), X_all[idx], target_train,
+                                    X_all[val_idx] if has_val else None, target[val_idx] if has_val else None)
+        return self
+
+    # ---------------------------------------------------------------- predict helpers
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "model_"):
+            raise NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit(X, y) first")
+
+    def _inputs(self, X) -> pd.DataFrame:
+        self._check_fitted()
+        if isinstance(X, pd.DataFrame):
+            return align_columns(_validated_frame(X, min_samples=1), self.architecture_.input_ids)
+        frame = _validated_frame(X, min_samples=1)
+        if frame.shape[1] != self.n_features_in_:
+            raise FeatureMismatchError(f"X has {frame.shape[1]} features, but {type(self).__name__} is expecting "
+                                       f"{self.n_features_in_} features as input")
+        return align_columns(frame, self.architecture_.input_ids)
+
+    @torch.no_grad()
+    def _raw_output(self, X) -> np.ndarray:
+        inputs = self._inputs(X)
+        self.model_.eval()
+        return self.model_(to_tensor(self.preprocessor_.transform(inputs))).numpy().astype("float64")
+
+    # ---------------------------------------------------------------- persistence
+    def save(self, path: str | PathLike) -> None:
+        """Save weights, architecture, preprocessing and parameters (loadable with ``weights_only``)."""
+        self._check_fitted()
+        params = {k: v for k, v in self.get_params().items() if k != "graph"}
+        spec = {"estimator": type(self).__name__, "params": params, "architecture": self.architecture_.to_dict(),
+                "preprocessor": self.preprocessor_.to_dict(), "n_outputs": self.model_.n_outputs,
+                "n_features_in": int(self.n_features_in_),
+                "feature_names_in": [str(c) for c in getattr(self, "feature_names_in_", [])],
+                **self._extra_spec()}
+        save_checkpoint(path, self.model_, spec)
+
+    def _extra_spec(self) -> dict:
+        return {}
+
+    @classmethod
+    def load(cls, path: str | PathLike):
+        """Rebuild a fitted estimator from :meth:`save` output (no graph needed to predict)."""
+        payload = load_checkpoint(path)
+        spec = payload["spec"]
+        if spec["estimator"] != cls.__name__:
+            from .errors import CheckpointError
+
+            raise CheckpointError(f"{path}: holds a {spec['estimator']}, not a {cls.__name__}")
+        est = cls(**spec["params"])
+        est.architecture_ = Architecture.from_dict(spec["architecture"])
+        est.report_ = est.architecture_.report
+        est.preprocessor_ = InputPreprocessor.from_dict(spec["preprocessor"])
+        est.n_features_in_ = spec["n_features_in"]
+        if spec["feature_names_in"]:
+            est.feature_names_in_ = np.asarray(spec["feature_names_in"], dtype=object)
+        est.model_ = BINN(est.architecture_, n_outputs=spec["n_outputs"], node_width=est.node_width,
+                          activation=est.activation, norm=est.norm, dropout=est.dropout, heads=est.heads,
+                          kernel=est.kernel, input_width=est.preprocessor_.input_width)
+        est.model_.load_state_dict(payload["state_dict"])
+        est.model_.eval()
+        est._restore_spec(spec)
+        return est
+
+    def _restore_spec(self, spec: dict) -> None:
+        pass
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.non_deterministic = self.random_state is None
+        return tags
+
+
+class BINNClassifier(ClassifierMixin, _BaseBINN):
+    """Binary or multiclass BINN classifier.
+
+    Parameters
+    ----------
+    graph:
+        The :class:`~kg.KnowledgeGraph` to compile.
+    input_type:
+        Node type(s) of X's columns (``"protein"``, ``["protein", "metabolite"]`` ...).
+    mode, n_levels:
+        ``"dag"`` (default) or ``"layered"`` with ``n_levels`` (binn/P-NET compatible).
+    node_width:
+        Units per latent node (int or ``{node_type: int}``).
+    activation, norm, dropout, heads:
+        Architecture of every level (``heads="all_levels"`` adds a readout per level).
+    impute:
+        ``"mean"``, ``"zero"`` or ``"mask"`` (value + missingness indicator per input).
+    scale:
+        Standardise inputs with training-row statistics.
+    max_epochs, batch_size, lr, weight_decay, l1, l2, patience, validation_fraction:
+        Training (Adam; L1/L2 act on edge weights; early stopping on a stratified
+        validation split of the training rows).
+    class_weight:
+        ``None``, ``"balanced"`` or ``{class: weight}``.
+    strict:
+        Raise when a column is not a node of the graph (default: report and ignore it).
+    empty_columns:
+        ``"raise"`` (default) on input columns with no value at all, or ``"report"``: keep them,
+        impute at the centre and count them in ``report_`` (useful in cross-validation on sparse
+        proteomics, where a rare protein may be unobserved in a training fold).
+    kernel:
+        Sparse kernel (``"auto"``, ``"csr"``, ``"gather"``).
+    random_state:
+        Seed for the split, the initialisation and the batch order.
+    """
+
+    def __init__(self, graph: KnowledgeGraph | None = None, input_type: str | list[str] = "protein",
+                 mode: str = "dag", n_levels: int | None = None, node_width: int | dict = 1,
+                 activation: str = "tanh", norm: str | None = "batch", dropout: float = 0.0, heads: str = "root",
+                 impute: str = "mean", scale: bool = True, max_epochs: int = 200, batch_size: int = 32,
+                 lr: float = 1e-3, weight_decay: float = 0.0, l1: float = 0.0, l2: float = 0.0, patience: int = 20,
+                 validation_fraction: float = 0.2, class_weight: str | dict | None = None, strict: bool = False,
+                 empty_columns: str = "raise", kernel: str = "auto", random_state: int | None = None,
+                 verbose: bool = False) -> None:
+        super().__init__(graph=graph, input_type=input_type, mode=mode, n_levels=n_levels, node_width=node_width,
+                         activation=activation, norm=norm, dropout=dropout, heads=heads, impute=impute, scale=scale,
+                         max_epochs=max_epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay, l1=l1,
+                         l2=l2, patience=patience, validation_fraction=validation_fraction, strict=strict,
+                         empty_columns=empty_columns, kernel=kernel, random_state=random_state, verbose=verbose)
+        self.class_weight = class_weight
+
+    def _stratify(self, y):
+        return y
+
+    def _encode_target(self, y):
+        if y.ndim != 1 and not (y.ndim == 2 and y.shape[1] == 1):
+            raise TargetError(f"y must be 1-dimensional for classification, got shape {y.shape}")
+        y = column_or_1d(y, warn=True)
+        if pd.isna(pd.Series(y)).any():
+            raise TargetError("y has missing values")
+        kind = type_of_target(y)
+        if kind not in {"binary", "multiclass"}:
+            raise TargetError(f"Unknown label type {kind!r}: the classifier needs discrete class labels")
+        self._label_encoder = LabelEncoder().fit(y)
+        self.classes_ = self._label_encoder.classes_
+        if len(self.classes_) < 2:
+            raise TargetError(f"y has 1 class ({self.classes_[0]!r}); classification needs at least 2")
+        codes = self._label_encoder.transform(y)
+        counts = np.bincount(codes, minlength=len(self.classes_)).astype("float64")
+        self._class_weights = self._weights(counts)
+        if len(self.classes_) == 2:
+            return torch.as_tensor(codes, dtype=torch.float32).view(-1, 1), 1
+        return torch.as_tensor(codes, dtype=torch.long), len(self.classes_)
+
+    def _weights(self, counts: np.ndarray) -> np.ndarray | None:
+        if self.class_weight is None:
+            return None
+        if self.class_weight == "balanced":
+            return counts.sum() / (len(counts) * np.maximum(counts, 1))
+        if isinstance(self.class_weight, dict):
+            return np.array([float(self.class_weight.get(c, 1.0)) for c in self.classes_])
+        raise TargetError(f"class_weight must be None, 'balanced' or a dict, not {self.class_weight!r}")
+
+    def _loss(self, y_train):
+        w = self._class_weights
+        if len(self.classes_) == 2:
+            pos_weight = None if w is None else torch.tensor([w[1] / w[0]], dtype=torch.float32)
+            return torch.nn.BCEWithLogitsLoss(pos_weight=pos_weight)
+        return torch.nn.CrossEntropyLoss(weight=None if w is None else torch.as_tensor(w, dtype=torch.float32))
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities ``[n_samples, n_classes]`` in ``classes_`` order."""
+        logits = self._raw_output(X)
+        if logits.shape[1] == 1:
+            p = 1.0 / (1.0 + np.exp(-logits[:, 0]))
+            return np.column_stack([1.0 - p, p])
+        e = np.exp(logits - logits.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+
+    def predict(self, X) -> np.ndarray:
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    def _extra_spec(self) -> dict:
+        return {"classes": self.classes_.tolist()}
+
+    def _restore_spec(self, spec: dict) -> None:
+        self.classes_ = np.asarray(spec["classes"])
+
+
+class BINNRegressor(RegressorMixin, _BaseBINN):
+    """Single- or multi-target BINN regressor; targets are standardised on the training rows.
+
+    Parameters are those of :class:`BINNClassifier` without ``class_weight``.
+    """
+
+    def _encode_target(self, y):
+        try:
+            values = check_array(y, ensure_2d=False, dtype="float64", ensure_all_finite=False, input_name="y")
+        except (TypeError, ValueError) as exc:
+            raise TargetError(f"y must be numeric for regression ({exc})") from None
+        if np.isnan(values).any() or np.isinf(values).any():
+            raise TargetError("y has missing or infinite values")
+        self._single_target = values.ndim == 1
+        values = values.reshape(len(values), -1)
+        self.target_mean_ = values.mean(axis=0)
+        std = values.std(axis=0)
+        self.target_scale_ = np.where(std > 0, std, 1.0)
+        scaled = (values - self.target_mean_) / self.target_scale_
+        return torch.as_tensor(scaled, dtype=torch.float32), values.shape[1]
+
+    def _loss(self, y_train):
+        return torch.nn.MSELoss()
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+    def predict(self, X) -> np.ndarray:
+        out = self._raw_output(X) * self.target_scale_ + self.target_mean_
+        return out[:, 0] if self._single_target else out
+
+    def _extra_spec(self) -> dict:
+        return {"target_mean": self.target_mean_.tolist(), "target_scale": self.target_scale_.tolist(),
+                "single_target": self._single_target}
+
+    def _restore_spec(self, spec: dict) -> None:
+        self.target_mean_ = np.asarray(spec["target_mean"])
+        self.target_scale_ = np.asarray(spec["target_scale"])
+        self._single_target = spec["single_target"]

@@ -1,0 +1,119 @@
+"""Input validation and preprocessing fit on training rows only.
+
+Columns are matched to the model's input nodes by name, never by position.
+Missing values are handled explicitly: ``impute="mean"`` (training-set means),
+``"zero"``, or ``"mask"`` (mean imputation plus a 0/1 missingness indicator as a
+second unit of every input node).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataValidationError, FeatureMismatchError
+
+__all__ = ["as_frame", "align_columns", "check_no_empty_columns", "InputPreprocessor", "IMPUTE_MODES"]
+
+IMPUTE_MODES = ("mean", "zero", "mask")
+
+
+def as_frame(X, what: str = "X") -> pd.DataFrame:
+    """A DataFrame view of ``X``; numpy arrays get columns ``x0, x1, ...`` (document: pass a DataFrame)."""
+    if isinstance(X, pd.DataFrame):
+        frame = X
+    else:
+        arr = np.asarray(X)
+        if arr.ndim != 2:
+            raise DataValidationError(f"{what} must be 2-dimensional (samples × features), got shape {arr.shape}")
+        frame = pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])])
+    frame.columns = [str(c) for c in frame.columns]
+    dup = frame.columns[frame.columns.duplicated()].unique().tolist()
+    if dup:
+        raise FeatureMismatchError(f"{what} has duplicated column names: {dup[:5]}")
+    if frame.shape[0] == 0:
+        raise DataValidationError(f"{what} has no samples (shape {frame.shape}); at least 1 is required")
+    bad = [c for c in frame.columns if not (pd.api.types.is_numeric_dtype(frame[c]) or
+                                             pd.api.types.is_bool_dtype(frame[c]))]
+    if bad:
+        col = bad[0]
+        values = pd.to_numeric(frame[col], errors="coerce")
+        offending = frame[col][values.isna() & frame[col].notna()]
+        if len(offending):
+            raise DataValidationError(f"{what} column {col!r} holds non-numeric values, e.g. "
+                                      f"{offending.iloc[0]!r} in row {offending.index[0]!r}")
+        frame = frame.assign(**{c: pd.to_numeric(frame[c], errors="coerce") for c in bad})
+    return frame
+
+
+def check_no_empty_columns(frame: pd.DataFrame, what: str = "X") -> None:
+    """Raise DataValidationError naming the columns of ``frame`` that hold no value at all."""
+    empty = frame.columns[frame.isna().all(axis=0).to_numpy()].tolist()
+    if empty:
+        raise DataValidationError(f"{what} has {len(empty)} column(s) with no values at all: {empty[:5]}; "
+                                  "drop them before fitting")
+
+
+def align_columns(frame: pd.DataFrame, input_ids: list[str], what: str = "X") -> pd.DataFrame:
+    """Select ``input_ids`` from ``frame`` by name (extra columns are ignored); missing ones raise."""
+    missing = [c for c in input_ids if c not in frame.columns]
+    if missing:
+        raise FeatureMismatchError(
+            f"{what} lacks {len(missing)} of the model's {len(input_ids)} input columns "
+            f"(e.g. {missing[:5]}); columns are matched by name")
+    return frame.loc[:, input_ids]
+
+
+@dataclass
+class InputPreprocessor:
+    """Imputation and standardisation statistics from the training rows."""
+
+    impute: str = "mean"
+    scale: bool = True
+    mean_: np.ndarray | None = field(default=None, repr=False)
+    scale_: np.ndarray | None = field(default=None, repr=False)
+    fill_: np.ndarray | None = field(default=None, repr=False)
+    unobserved_: list[str] = field(default_factory=list, repr=False)
+
+    @property
+    def input_width(self) -> int:
+        return 2 if self.impute == "mask" else 1
+
+    def fit(self, frame: pd.DataFrame) -> "InputPreprocessor":
+        if self.impute not in IMPUTE_MODES:
+            raise DataValidationError(f"impute must be one of {IMPUTE_MODES}, not {self.impute!r}")
+        values = frame.to_numpy(dtype="float64")
+        if np.isinf(values).any():
+            col = frame.columns[np.isinf(values).any(axis=0)][0]
+            raise DataValidationError(f"column {col!r} holds infinite values")
+        unobserved = np.isnan(values).all(axis=0)
+        self.unobserved_ = frame.columns[unobserved].tolist()
+        values = np.where(unobserved, 0.0, values)  # no training value: centre 0, scale 1
+        mean = np.nanmean(values, axis=0)
+        std = np.nanstd(values, axis=0)
+        self.mean_ = mean if self.scale else np.zeros_like(mean)
+        self.scale_ = np.where(std > 0, std, 1.0) if self.scale else np.ones_like(std)
+        self.fill_ = np.zeros_like(mean) if self.impute == "zero" else mean
+        return self
+
+    def transform(self, frame: pd.DataFrame) -> np.ndarray:
+        """``[n_samples, n_inputs * input_width]`` float32; with ``mask`` the units interleave (value, missing)."""
+        values = frame.to_numpy(dtype="float64")
+        missing = np.isnan(values)
+        filled = np.where(missing, self.fill_, values)
+        out = (filled - self.mean_) / self.scale_
+        if self.impute == "mask":
+            out = np.stack([out, missing.astype("float64")], axis=2).reshape(len(out), -1)
+        return out.astype(np.float32)
+
+    def to_dict(self) -> dict:
+        return {"impute": self.impute, "scale": self.scale, "mean": self.mean_.tolist(),
+                "scale_values": self.scale_.tolist(), "fill": self.fill_.tolist()}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "InputPreprocessor":
+        out = cls(data["impute"], data["scale"])
+        out.mean_, out.scale_, out.fill_ = (np.asarray(data[k], dtype="float64") for k in ("mean", "scale_values", "fill"))
+        return out

@@ -1,0 +1,165 @@
+"""Trainer: mini-batch training with early stopping, penalties, schedules and safe checkpoints.
+
+Determinism: the model is initialised under ``torch.manual_seed(seed)`` by the
+caller, and the Trainer shuffles with its own ``torch.Generator`` seeded from
+``seed``, so the same seed gives the same weights and predictions.
+"""
+
+from __future__ import annotations
+
+import copy
+import sys
+from dataclasses import dataclass, field
+from os import PathLike
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+from tqdm.auto import tqdm
+
+from .errors import CheckpointError
+
+__all__ = ["Trainer", "TrainingHistory", "save_checkpoint", "load_checkpoint", "CHECKPOINT_VERSION"]
+
+CHECKPOINT_VERSION = 1
+
+
+@dataclass
+class TrainingHistory:
+    """Per-epoch losses; ``best_epoch`` is the epoch whose weights were kept (0-based)."""
+
+    train_loss: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    best_epoch: int = -1
+    stopped_early: bool = False
+
+
+@dataclass
+class Trainer:
+    """Train a module on tensors.
+
+    Parameters
+    ----------
+    max_epochs, batch_size, lr, weight_decay:
+        Adam settings (``weight_decay`` is Adam's L2 on every parameter).
+    l1, l2:
+        Penalties on the sparse edge weights only (``model.edge_weights()``).
+    patience:
+        Epochs without validation improvement before stopping (needs validation data).
+    scheduler:
+        ``"plateau"`` (halve the learning rate after ``patience // 2`` flat epochs) or ``None``.
+    seed:
+        Seed of the batch shuffling.
+    progress:
+        Show a tqdm progress bar (default: only when stderr is a terminal).
+    """
+
+    max_epochs: int = 200
+    batch_size: int = 32
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    l1: float = 0.0
+    l2: float = 0.0
+    patience: int = 20
+    scheduler: str | None = "plateau"
+    seed: int = 0
+    progress: bool | None = None
+
+    def fit(self, model: nn.Module, loss_fn: Callable[[Tensor, Tensor], Tensor], X: Tensor, y: Tensor,
+            X_val: Tensor | None = None, y_val: Tensor | None = None) -> TrainingHistory:
+        """Train ``model`` in place; restores the best validation weights when validation data is given."""
+        optimizer = torch.optim.Adam(model.parameters(), lr=self.lr, weight_decay=self.weight_decay)
+        sched = (torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.5, patience=max(1, self.patience // 2))
+                 if self.scheduler == "plateau" and X_val is not None else None)
+        generator = torch.Generator().manual_seed(int(self.seed))
+        history = TrainingHistory()
+        best_state, best_loss, waited = None, float("inf"), 0
+        n = X.shape[0]
+        batch_size = max(1, min(self.batch_size, n))
+        show = sys.stderr.isatty() if self.progress is None else self.progress
+        bar = tqdm(range(self.max_epochs), disable=not show, desc="training", unit="epoch", leave=False)
+        edge_weights = model.edge_weights() if hasattr(model, "edge_weights") else []
+        for epoch in bar:
+            model.train()
+            order = torch.randperm(n, generator=generator)
+            total = 0.0
+            for start in range(0, n, batch_size):
+                idx = order[start:start + batch_size]
+                if len(idx) < 2 and n >= 2 and _has_batchnorm(model):
+                    continue  # batch norm needs two samples; the remainder joins the next epoch's shuffle
+                optimizer.zero_grad(set_to_none=True)
+                loss = loss_fn(model(X[idx]), y[idx])
+                penalty = self._penalty(edge_weights)
+                (loss + penalty).backward()
+                optimizer.step()
+                total += float(loss.detach()) * len(idx)
+            history.train_loss.append(total / n)
+            if X_val is not None:
+                val = self.evaluate(model, loss_fn, X_val, y_val)
+                history.val_loss.append(val)
+                if sched is not None:
+                    sched.step(val)
+                if val < best_loss - 1e-7:
+                    best_loss, waited, history.best_epoch = val, 0, epoch
+                    best_state = copy.deepcopy(model.state_dict())
+                else:
+                    waited += 1
+                    if waited >= self.patience:
+                        history.stopped_early = True
+                        break
+                bar.set_postfix(train=f"{history.train_loss[-1]:.4f}", val=f"{val:.4f}")
+            else:
+                history.best_epoch = epoch
+                bar.set_postfix(train=f"{history.train_loss[-1]:.4f}")
+        bar.close()
+        if best_state is not None:
+            model.load_state_dict(best_state)
+        model.eval()
+        return history
+
+    def _penalty(self, weights: list[Tensor]) -> Tensor | float:
+        if not weights or (self.l1 == 0 and self.l2 == 0):
+            return 0.0
+        out = 0.0
+        for w in weights:
+            if self.l1:
+                out = out + self.l1 * w.abs().sum()
+            if self.l2:
+                out = out + self.l2 * (w * w).sum()
+        return out
+
+    @staticmethod
+    @torch.no_grad()
+    def evaluate(model: nn.Module, loss_fn, X: Tensor, y: Tensor) -> float:
+        model.eval()
+        return float(loss_fn(model(X), y))
+
+
+def _has_batchnorm(model: nn.Module) -> bool:
+    return any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in model.modules())
+
+
+def save_checkpoint(path: str | PathLike, model: nn.Module, spec: dict) -> None:
+    """Save weights plus a plain-data spec (architecture, config, preprocessing): no pickled objects."""
+    payload = {"version": CHECKPOINT_VERSION, "state_dict": model.state_dict(), "spec": spec}
+    torch.save(payload, Path(path))
+
+
+def load_checkpoint(path: str | PathLike) -> dict:
+    """Load a checkpoint with ``weights_only=True`` (tensors and plain containers only)."""
+    p = Path(path)
+    if not p.is_file():
+        raise CheckpointError(f"{p}: checkpoint file does not exist")
+    try:
+        payload = torch.load(p, weights_only=True, map_location="cpu")
+    except Exception as exc:  # torch raises UnpicklingError, RuntimeError, EOFError...
+        raise CheckpointError(f"{p}: not a loadable binn-graph checkpoint ({type(exc).__name__}: {exc})") from None
+    if not isinstance(payload, dict) or payload.get("version") != CHECKPOINT_VERSION:
+        raise CheckpointError(f"{p}: unsupported checkpoint version {payload.get('version') if isinstance(payload, dict) else None!r}")
+    return payload
+
+
+def to_tensor(values: np.ndarray) -> Tensor:
+    return torch.from_numpy(np.ascontiguousarray(values, dtype=np.float32))
