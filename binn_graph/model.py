@@ -22,7 +22,6 @@ from torch import Tensor, nn
 
 from .architecture import Architecture
 from .nn import LevelBlock
-from .nn.edge_linear import EdgeLinear
 
 __all__ = ["BINN"]
 
@@ -124,10 +123,6 @@ class BINN(nn.Module):
                 out = out + head(h.t())
         return out
 
-    def edge_layers(self) -> list[tuple[int, int, EdgeLinear]]:
-        """``(target_level, source_level, layer)`` for every sparse edge layer."""
-        return [(lvl + 1, int(s), layer) for lvl, block in enumerate(self.levels) for s, layer in block.edges.items()]
-
     def edge_weights(self) -> list[Tensor]:
-        """Edge weight tensors (for L1/L2 penalties)."""
-        return [layer.weight for _, _, layer in self.edge_layers()]
+        """Edge weight tensors, one per level (for L1/L2 penalties)."""
+        return [block.edges.weight for block in self.levels]

@@ -4,8 +4,9 @@
     \\mathbf{h}^{(l)} = \\sigma\\Big(\\mathrm{Dropout}\\big(\\mathrm{Norm}\\big(
         \\sum_{s < l} \\mathrm{EdgeLinear}_{s \\to l}(\\mathbf{h}^{(s)}) + \\mathbf{b}^{(l)}\\big)\\big)\\Big)
 
-One :class:`~binn_graph.nn.EdgeLinear` per source level, so edges that skip
-levels need no padding or copying. Shapes are node-major:
+The source levels a level reads from are stacked and fed to one
+:class:`~binn_graph.nn.EdgeLinear`, so edges that skip levels need no padding or
+copy nodes. Shapes are node-major:
 ``h^(s)`` is ``[n_s * k_s, batch]`` and the output ``[n_l * k_l, batch]``.
 """
 
@@ -62,11 +63,20 @@ class LevelBlock(nn.Module):
         if norm not in {"batch", None}:
             raise ValueError(f"norm must be 'batch' or None, not {norm!r}")
         self.num_nodes, self.width = int(num_nodes), int(width)
-        self.source_levels = [int(s) for s in sources]
-        self.edges = nn.ModuleDict({
-            str(s): EdgeLinear(n_src, num_nodes, ei, src_width=k_src, dst_width=width, kernel=kernel)
-            for s, (n_src, k_src, ei) in sources.items()
-        })
+        self.source_levels = sorted(int(s) for s in sources)
+        # one sparse layer over the stacked source levels: source node j of level s sits at offset[s] + j
+        offsets, total, edge_parts, src_width = {}, 0, [], None
+        for s in self.source_levels:
+            n_src, k_src, ei = sources[s]
+            if src_width not in (None, k_src):
+                raise ValueError("all source levels of a level must share one node width")
+            src_width = k_src
+            offsets[s] = total
+            edge_parts.append(torch.stack([torch.as_tensor(ei[0]) + total, torch.as_tensor(ei[1])]))
+            total += int(n_src)
+        self.source_offsets = offsets
+        self.edges = EdgeLinear(total, num_nodes, torch.cat(edge_parts, dim=1), src_width=src_width or 1,
+                                dst_width=width, kernel=kernel)
         self.bias = nn.Parameter(torch.zeros(num_nodes * width, 1))
         self.norm = nn.BatchNorm1d(num_nodes * width) if norm == "batch" else None
         self.dropout = nn.Dropout(dropout) if dropout > 0 else None
@@ -75,11 +85,11 @@ class LevelBlock(nn.Module):
 
     def pre_activation(self, states: list[Tensor]) -> Tensor:
         """Sum of messages plus bias, ``[n * k, batch]``, before norm/dropout/activation."""
-        out = None
-        for s in self.source_levels:
-            msg = self.edges[str(s)](states[s])
-            out = msg if out is None else out + msg
-        return out + self.bias
+        if len(self.source_levels) == 1:
+            stacked = states[self.source_levels[0]]
+        else:
+            stacked = torch.cat([states[s] for s in self.source_levels], dim=0)
+        return self.edges(stacked) + self.bias
 
     def forward(self, states: list[Tensor]) -> Tensor:
         h = self.pre_activation(states)

@@ -77,8 +77,7 @@ def test_level_block_sums_sources_and_applies_bias_activation():
     e1 = torch.tensor([[0], [0]])
     block = LevelBlock(1, 1, {0: (2, 1, e0), 1: (1, 1, e1)}, norm=None, activation="tanh")
     with torch.no_grad():
-        block.edges["0"].weight.copy_(torch.tensor([[[0.5]], [[-1.0]]]))
-        block.edges["1"].weight.copy_(torch.tensor([[[2.0]]]))
+        block.edges.weight.copy_(torch.tensor([[[0.5]], [[-1.0]], [[2.0]]]))
         block.bias.fill_(0.1)
     states = [torch.tensor([[1.0], [2.0]]), torch.tensor([[0.25]])]
     expected = torch.tanh(torch.tensor(0.5 * 1 - 1.0 * 2 + 2.0 * 0.25 + 0.1))

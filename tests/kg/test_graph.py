@@ -177,3 +177,28 @@ def test_summary(toy_graph):
     s = toy_graph.summary()
     assert list(s["count"]) == [5, 3, 4, 3]
     assert s.loc[0, "databases"] == "toy (5)"
+
+
+def test_rewire_preserves_degrees_and_changes_edges(reactome_graph):
+    member = ("protein", "member_of", "pathway")
+    g = reactome_graph.subgraph({"pathway": list(reactome_graph.descendants("R-HSA-1430728"))})
+    r = g.rewire(member, seed=0)
+    before, after = g.edges(member), r.edges(member)
+    assert before["source"].value_counts().sort_index().equals(after["source"].value_counts().sort_index())
+    assert before["target"].value_counts().sort_index().equals(after["target"].value_counts().sort_index())
+    assert not after.duplicated(["source", "target"]).any()
+    overlap = len(set(zip(before["source"], before["target"])) & set(zip(after["source"], after["target"])))
+    assert overlap < 0.2 * len(before)
+    assert r.validate().ok
+    again = g.rewire(member, seed=0).edges(member)
+    assert again.equals(after)  # same seed, same graph
+    assert not g.rewire(member, seed=1).edges(member).equals(after)
+    swaps = [e.count for e in r.report.entries if e.source == "rewire"]
+    assert swaps == [10 * len(before)]
+
+
+def test_rewire_same_type_avoids_self_loops(toy_graph):
+    r = toy_graph.rewire(PART_OF, seed=3, n_swaps=1)
+    e = r.edges(PART_OF)
+    assert (e["source"] != e["target"]).all()
+    assert sorted(e["source"]) == sorted(toy_graph.edges(PART_OF)["source"])
