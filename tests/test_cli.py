@@ -64,3 +64,6 @@ def test_demo_runs_on_bundled_data(tmp_path, capsys):
     assert g.num_nodes("pathway") == 2751 + 50 + 96
     manifest = json.loads((tmp_path / "demo" / "kg" / "manifest.json").read_text())
     assert manifest["format_version"] == 1
+    metrics = json.loads((tmp_path / "demo" / "aki" / "metrics.json").read_text())
+    assert metrics["held_out_roc_auc"] > 0.9 and metrics["test_samples"] == 40
+    assert "BINN on AKI plasma proteomics" in text

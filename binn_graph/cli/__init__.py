@@ -8,7 +8,7 @@ import sys
 from kg.errors import KGError
 
 from ..errors import BINNError
-from . import demo, kg
+from . import demo, kg, train
 
 __all__ = ["main", "build_parser"]
 
@@ -17,6 +17,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="binn-graph", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     kg.add_parser(sub)
+    train.add_parser(sub)
     demo.add_parser(sub)
     return parser
 
@@ -25,7 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``binn-graph`` console script."""
     args = build_parser().parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        rc = args.func(args)
+        return rc if isinstance(rc, int) else 0
     except (KGError, BINNError) as exc:
         print(f"binn-graph: error: {exc}", file=sys.stderr)
         return 2
