@@ -266,8 +266,10 @@ def _compile_dag(graph, input_types, feature_ids, relations, target_type, report
     node_type = np.concatenate([np.full(len(x), t, dtype=object) for t, x in zip(types, ids)]) if n else np.array([])
     node_id = np.concatenate([np.asarray(x, dtype=object) for x in ids]) if n else np.array([])
     is_input = np.zeros(n, dtype=bool)
-    inputs = np.array([offsets[t] + graph.node_index(t).get_indexer([i])[0]
-                       for t, i in zip(feature_ids["node_type"], feature_ids["node_id"])], dtype=np.int64)
+    inputs = np.empty(len(feature_ids), dtype=np.int64)
+    for t in input_types:  # vectorised per input type
+        sel = (feature_ids["node_type"] == t).to_numpy()
+        inputs[sel] = offsets[t] + graph.node_index(t).get_indexer(feature_ids["node_id"][sel])
     is_input[inputs] = True
     src_list, dst_list, rel_list = [], [], []
     for et in edge_types:

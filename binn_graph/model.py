@@ -14,7 +14,7 @@ Shapes: ``forward(x)`` takes ``[batch, n_inputs]`` (columns in
 
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Mapping, Sequence
 
 import numpy as np
 import torch
@@ -46,11 +46,18 @@ class BINN(nn.Module):
         Sparse kernel of the edge layers (``"auto"``, ``"csr"``, ``"gather"``).
     input_width:
         Units per input node (2 when a missingness indicator accompanies each value).
+    node_hidden:
+        ``{node_type: [hidden widths]}``: an MLP inside every node of that type, e.g.
+        ``{"gene": [128]}`` makes each gene "its SNPs → 128 → 1" (Kontolati et al. 2025).
+    subnetwork_activation:
+        Activation inside those node MLPs (default sigmoid, as in that paper).
     """
 
     def __init__(self, architecture: Architecture, n_outputs: int = 1, node_width: int | Mapping[str, int] = 1,
                  activation: str = "tanh", norm: str | None = "batch", dropout: float = 0.0,
-                 heads: str = "root", kernel: str = "auto", input_width: int = 1) -> None:
+                 heads: str = "root", kernel: str = "auto", input_width: int = 1,
+                 node_hidden: Mapping[str, Sequence[int]] | None = None,
+                 subnetwork_activation: str = "sigmoid") -> None:
         super().__init__()
         if heads not in {"root", "all_levels"}:
             raise ValueError(f"heads must be 'root' or 'all_levels', not {heads!r}")
@@ -91,8 +98,13 @@ class BINN(nn.Module):
                 sources[s] = (bounds[s][1] - bounds[s][0], self.level_widths[s], ei)
             n_nodes = bounds[level][1] - bounds[level][0]
             if level < n_levels - 1:
+                types = set(nodes["node_type"].iloc[bounds[level][0]:bounds[level][1]])
+                hidden = {tuple((node_hidden or {}).get(t, ())) for t in types}
+                if len(hidden) > 1:
+                    raise ValueError(f"level {level} mixes node types {sorted(types)} with different node_hidden")
                 blocks.append(LevelBlock(n_nodes, self.level_widths[level], sources, norm=norm, dropout=dropout,
-                                         activation=activation, kernel=kernel))
+                                         activation=activation, kernel=kernel, subnetwork=hidden.pop(),
+                                         subnetwork_activation=subnetwork_activation))
             else:
                 blocks.append(LevelBlock(n_nodes, self.n_outputs, sources, norm=None, dropout=0.0,
                                          activation="identity", kernel=kernel))

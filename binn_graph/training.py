@@ -1,5 +1,8 @@
 """Trainer: mini-batch training with early stopping, penalties, schedules and safe checkpoints.
 
+Inputs may be stored compactly (e.g. ``int8`` dosages of a million SNPs) and are
+converted to float32 one mini-batch at a time.
+
 Determinism: the model is initialised under ``torch.manual_seed(seed)`` by the
 caller, and the Trainer shuffles with its own ``torch.Generator`` seeded from
 ``seed``, so the same seed gives the same weights and predictions.
@@ -90,7 +93,7 @@ class Trainer:
                 if len(idx) < 2 and n >= 2 and _has_batchnorm(model):
                     continue  # batch norm needs two samples; the remainder joins the next epoch's shuffle
                 optimizer.zero_grad(set_to_none=True)
-                loss = loss_fn(model(X[idx]), y[idx])
+                loss = loss_fn(model(_as_float(X[idx])), y[idx])
                 penalty = self._penalty(edge_weights)
                 (loss + penalty).backward()
                 optimizer.step()
@@ -134,7 +137,12 @@ class Trainer:
     @torch.no_grad()
     def evaluate(model: nn.Module, loss_fn, X: Tensor, y: Tensor) -> float:
         model.eval()
-        return float(loss_fn(model(X), y))
+        return float(loss_fn(model(_as_float(X)), y))
+
+
+def _as_float(x: Tensor) -> Tensor:
+    """Compact inputs (int8 genotype dosages, float16) are converted batch by batch."""
+    return x if x.dtype == torch.float32 else x.to(torch.float32)
 
 
 def _has_batchnorm(model: nn.Module) -> bool:

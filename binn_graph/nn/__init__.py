@@ -2,5 +2,6 @@
 
 from .edge_linear import EdgeLinear
 from .level_block import ACTIVATIONS, LevelBlock
+from .node_mlp import NodeMLP
 
-__all__ = ["EdgeLinear", "LevelBlock", "ACTIVATIONS"]
+__all__ = ["EdgeLinear", "LevelBlock", "NodeMLP", "ACTIVATIONS"]

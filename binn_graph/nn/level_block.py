@@ -19,6 +19,7 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 
 from .edge_linear import EdgeLinear
+from .node_mlp import NodeMLP
 
 __all__ = ["LevelBlock", "ACTIVATIONS"]
 
@@ -52,11 +53,18 @@ class LevelBlock(nn.Module):
         Dropout probability after normalisation.
     activation:
         A name from :data:`ACTIVATIONS`.
+    subnetwork:
+        Hidden widths of an MLP inside every node (e.g. ``[128]``): the edges feed
+        the first hidden layer, each further layer is a :class:`NodeMLP`, and the
+        last maps to ``width``. Empty (default) for a plain sparse layer.
+    subnetwork_activation:
+        Activation between the subnetwork's layers.
     """
 
     def __init__(self, num_nodes: int, width: int, sources: Mapping[int, tuple[int, int, Tensor]],
                  norm: str | None = "batch", dropout: float = 0.0, activation: str = "tanh",
-                 kernel: str = "auto") -> None:
+                 kernel: str = "auto", subnetwork: tuple[int, ...] | list[int] = (),
+                 subnetwork_activation: str = "sigmoid") -> None:
         super().__init__()
         if activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, not {activation!r}")
@@ -75,8 +83,13 @@ class LevelBlock(nn.Module):
             edge_parts.append(torch.stack([torch.as_tensor(ei[0]) + total, torch.as_tensor(ei[1])]))
             total += int(n_src)
         self.source_offsets = offsets
+        widths = [int(w) for w in subnetwork] + [self.width]
         self.edges = EdgeLinear(total, num_nodes, torch.cat(edge_parts, dim=1), src_width=src_width or 1,
-                                dst_width=width, kernel=kernel)
+                                dst_width=widths[0], kernel=kernel)
+        if subnetwork_activation not in ACTIVATIONS:
+            raise ValueError(f"subnetwork_activation must be one of {sorted(ACTIVATIONS)}")
+        self.subnetwork_activation = ACTIVATIONS[subnetwork_activation]
+        self.subnetwork = nn.ModuleList(NodeMLP(num_nodes, a, b) for a, b in zip(widths[:-1], widths[1:]))
         self.bias = nn.Parameter(torch.zeros(num_nodes * width, 1))
         self.norm = nn.BatchNorm1d(num_nodes * width) if norm == "batch" else None
         self.dropout = nn.Dropout(dropout) if dropout > 0 else None
@@ -89,7 +102,10 @@ class LevelBlock(nn.Module):
             stacked = states[self.source_levels[0]]
         else:
             stacked = torch.cat([states[s] for s in self.source_levels], dim=0)
-        return self.edges(stacked) + self.bias
+        h = self.edges(stacked)
+        for layer in self.subnetwork:
+            h = layer(self.subnetwork_activation(h))
+        return h + self.bias
 
     def forward(self, states: list[Tensor]) -> Tensor:
         h = self.pre_activation(states)

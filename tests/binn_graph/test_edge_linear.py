@@ -82,3 +82,32 @@ def test_level_block_sums_sources_and_applies_bias_activation():
     states = [torch.tensor([[1.0], [2.0]]), torch.tensor([[0.25]])]
     expected = torch.tanh(torch.tensor(0.5 * 1 - 1.0 * 2 + 2.0 * 0.25 + 0.1))
     torch.testing.assert_close(block(states), expected.view(1, 1))
+
+
+def test_node_mlp_is_block_diagonal():
+    from binn_graph.nn import NodeMLP
+
+    torch.manual_seed(0)
+    layer = NodeMLP(3, 4, 2).double()
+    x = torch.randn(12, 5, dtype=torch.double)
+    out = layer(x)
+    for v in range(3):
+        expected = layer.weight[v] @ x[v * 4:(v + 1) * 4] + layer.bias[v]
+        torch.testing.assert_close(out[v * 2:(v + 1) * 2], expected)
+    assert layer.weight.numel() == 3 * 2 * 4
+
+
+def test_subnetwork_per_gene_matches_reference():
+    """Each gene: its SNPs -> 3 sigmoid hidden units -> 1 latent, computed independently per gene."""
+    torch.manual_seed(1)
+    ei = torch.tensor([[0, 1, 2, 3, 4], [0, 0, 1, 1, 1]])  # gene 0: snps 0,1; gene 1: snps 2,3,4
+    block = LevelBlock(2, 1, {0: (5, 1, ei)}, norm=None, activation="identity", subnetwork=[3]).double()
+    x = torch.randn(5, 4, dtype=torch.double)
+    out = block([x])
+    w_in = block.edges.weight.detach()  # [E, 3, 1]
+    mlp = block.subnetwork[0]
+    for gene, snp_ids in ((0, [0, 1]), (1, [2, 3, 4])):
+        edges = [e for e in range(5) if ei[1, e] == gene]
+        hidden = sum(w_in[e, :, 0:1] * x[ei[0, e]] for e in edges)  # [3, batch]
+        latent = mlp.weight[gene] @ torch.sigmoid(hidden) + mlp.bias[gene] + block.bias[gene]
+        torch.testing.assert_close(out[gene:gene + 1], latent)
