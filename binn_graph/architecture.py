@@ -415,15 +415,13 @@ def _compile_layered(graph, input_type, feature_ids, n_levels, target_type, repo
     conn = closure[closure["pathway"].isin(deepest_ids)].drop_duplicates()
     inputs_kept = sorted(pd.unique(conn["input"]))
     features = feature_ids["node_id"].tolist()
-    dropped = [f for f in features if f not in set(inputs_kept)]
+    kept_set = set(inputs_kept)
+    dropped = [f for f in features if f not in kept_set]
     report.add("compile", "dropped", f"input features not connected at level {n_levels}", len(dropped),
                "annotated only to pathways that have deeper children, or to no pathway of the hierarchy "
                "(binn/P-NET layering)", examples=dropped[:5])
     # node table: level L (= deepest, adjacent to inputs) is architecture level 1
     rows, edges = [], []
-
-    def node_key(d, idx, is_copy):
-        return (d, pw[idx], is_copy)
 
     # architecture level for depth d: n_levels - d + 1; root at n_levels + 1
     order = 0

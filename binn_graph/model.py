@@ -22,6 +22,7 @@ from torch import Tensor, nn
 
 from .architecture import Architecture
 from .nn import LevelBlock
+from .nn.edge_linear import EdgeLinear
 
 __all__ = ["BINN"]
 
@@ -86,10 +87,26 @@ class BINN(nn.Module):
         edges = architecture.edges
         blocks = []
         n_levels = len(bounds)
+        first_widths = []
+        for level in range(1, n_levels - 1):
+            types = set(nodes["node_type"].iloc[bounds[level][0]:bounds[level][1]])
+            hidden = [tuple((node_hidden or {}).get(t, ())) for t in types]
+            first_widths.append(hidden[0][0] if hidden and hidden[0] else self.level_widths[level])
+        # inputs feed many levels in dag mode: when every level's first width agrees, one sparse layer computes the
+        # messages from the inputs to all levels at once (the large input matrix is read once per step)
+        self.fused_inputs = len(set(first_widths)) == 1
+        input_rows, input_parts, self.input_slices = 0, [], []
         for level in range(1, n_levels):
             part = edges[edges["level"] == level]
             start = bounds[level][0]
             src_levels = levels[part["source"].to_numpy()]
+            rows = (bounds[level][1] - start)
+            if self.fused_inputs and level < n_levels - 1:
+                sel = part[src_levels == 0]
+                input_parts.append(np.vstack([sel["source"].to_numpy(), sel["target"].to_numpy() - start + input_rows]))
+                self.input_slices.append((input_rows * first_widths[0], (input_rows + rows) * first_widths[0]))
+                input_rows += rows
+                part, src_levels = part[src_levels != 0], src_levels[src_levels != 0]
             sources = {}
             for s in sorted(set(src_levels.tolist())):
                 sel = part[src_levels == s]
@@ -109,6 +126,12 @@ class BINN(nn.Module):
                 blocks.append(LevelBlock(n_nodes, self.n_outputs, sources, norm=None, dropout=0.0,
                                          activation="identity", kernel=kernel))
         self.levels = nn.ModuleList(blocks)
+        if self.fused_inputs:
+            self.input_split_sizes = [b - a for a, b in self.input_slices]
+            self.input_split_levels = list(range(len(self.input_slices)))
+            ei = torch.from_numpy(np.concatenate(input_parts, axis=1).astype(np.int64))
+            self.input_edges = EdgeLinear(bounds[0][1], input_rows, ei, src_width=self.input_width,
+                                          dst_width=first_widths[0], kernel=kernel)
         self.extra_heads = nn.ModuleList(
             [nn.Linear((b - a) * k, self.n_outputs) for (a, b), k in zip(bounds[1:-1], self.level_widths[1:-1])]
         ) if heads == "all_levels" else None
@@ -123,8 +146,14 @@ class BINN(nn.Module):
         if x.dim() != 2 or x.shape[1] != expected:
             raise ValueError(f"expected input of shape [batch, {expected}], got {tuple(x.shape)}")
         states = [x.t().contiguous()]
-        for block in self.levels:
-            states.append(block(states))
+        pieces: list = [None] * len(self.levels)
+        if self.fused_inputs:
+            # one split (a single backward concatenation) instead of one slice per level
+            parts = self.input_edges(states[0]).split(self.input_split_sizes)
+            for i, piece in zip(self.input_split_levels, parts):
+                pieces[i] = piece
+        for block, piece in zip(self.levels, pieces):
+            states.append(block(states, piece))
         return states
 
     def forward(self, x: Tensor) -> Tensor:
@@ -137,4 +166,5 @@ class BINN(nn.Module):
 
     def edge_weights(self) -> list[Tensor]:
         """Edge weight tensors, one per level (for L1/L2 penalties)."""
-        return [block.edges.weight for block in self.levels]
+        weights = [w for block in self.levels for w in block.edge_weights]
+        return weights + ([self.input_edges.weight] if self.fused_inputs else [])

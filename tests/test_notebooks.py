@@ -1,5 +1,6 @@
 """Every notebook runs top to bottom (they use the small bundled data), and is committed without outputs."""
 
+import os
 from pathlib import Path
 
 import nbformat
@@ -13,7 +14,9 @@ NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
 def test_notebook_runs(path, tmp_path):
     nb = nbformat.read(path, as_version=4)
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), "strip outputs before committing"
-    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    os.environ.setdefault("BINN_GRAPH_NOTEBOOK_EPOCHS", "15")  # small settings: the notebooks must not rot, not win
+    os.environ.setdefault("BINN_GRAPH_NOTEBOOK_FOLDS", "3")
+    NotebookClient(nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
 
 
 def test_there_are_notebooks():

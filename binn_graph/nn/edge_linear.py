@@ -12,7 +12,8 @@ weights and computes the product with one of two kernels
 
 * ``"csr"``: a CSR sparse × dense matmul (``torch.sparse_csr_tensor``) in a
   custom autograd function; the backward pass uses the transposed CSR for the
-  input gradient and an edge-wise gather for the weight gradient;
+  input gradient and a sampled dense-dense matmul (``torch.sparse.sampled_addmm``,
+  evaluated on the edges only) for the weight gradient;
 * ``"gather"``: gather the source rows, scale by the edge weights and
   ``index_add_`` into the targets (PyG's message/aggregate pattern).
 
@@ -57,7 +58,12 @@ class _CSRMatmul(torch.autograd.Function):
                                          (layer.shape[1], layer.shape[0]), check_invariants=False)
             grad_x = wt @ grad_out
         if ctx.needs_input_grad[0]:
-            grad_values = (grad_out[layer.dst_flat] * x[layer.src_flat]).sum(dim=1)
+            # sampled dense-dense matmul: (grad_out @ x^T) evaluated only on the edges, in CSR order
+            pattern = torch.sparse_csr_tensor(layer.crow, layer.col, grad_out.new_zeros(layer.col.shape[0]),
+                                              layer.shape, check_invariants=False)
+            sampled = torch.sparse.sampled_addmm(pattern, grad_out.contiguous(), x.t(), beta=0.0).values()
+            grad_values = torch.empty_like(values)
+            grad_values[layer.perm] = sampled
         return grad_values, grad_x, None
 
 

@@ -4,9 +4,9 @@
     \\mathbf{h}^{(l)} = \\sigma\\Big(\\mathrm{Dropout}\\big(\\mathrm{Norm}\\big(
         \\sum_{s < l} \\mathrm{EdgeLinear}_{s \\to l}(\\mathbf{h}^{(s)}) + \\mathbf{b}^{(l)}\\big)\\big)\\Big)
 
-The source levels a level reads from are stacked and fed to one
-:class:`~binn_graph.nn.EdgeLinear`, so edges that skip levels need no padding or
-copy nodes. Shapes are node-major:
+The latent source levels a level reads from are stacked and fed to one
+:class:`~binn_graph.nn.EdgeLinear` (inputs get their own, since they need no
+gradient), so edges that skip levels need no padding or copy nodes. Shapes are node-major:
 ``h^(s)`` is ``[n_s * k_s, batch]`` and the output ``[n_l * k_l, batch]``.
 """
 
@@ -72,20 +72,24 @@ class LevelBlock(nn.Module):
             raise ValueError(f"norm must be 'batch' or None, not {norm!r}")
         self.num_nodes, self.width = int(num_nodes), int(width)
         self.source_levels = sorted(int(s) for s in sources)
-        # one sparse layer over the stacked source levels: source node j of level s sits at offset[s] + j
-        offsets, total, edge_parts, src_width = {}, 0, [], None
-        for s in self.source_levels:
-            n_src, k_src, ei = sources[s]
-            if src_width not in (None, k_src):
-                raise ValueError("all source levels of a level must share one node width")
-            src_width = k_src
-            offsets[s] = total
-            edge_parts.append(torch.stack([torch.as_tensor(ei[0]) + total, torch.as_tensor(ei[1])]))
-            total += int(n_src)
-        self.source_offsets = offsets
         widths = [int(w) for w in subnetwork] + [self.width]
-        self.edges = EdgeLinear(total, num_nodes, torch.cat(edge_parts, dim=1), src_width=src_width or 1,
-                                dst_width=widths[0], kernel=kernel)
+        # sources are stacked in two groups, each read by one sparse layer: the input level (no gradient needed,
+        # and large) and the latent levels (small; stacking them costs little)
+        self.groups: list[list[int]] = [g for g in ([s for s in self.source_levels if s == 0],
+                                                    [s for s in self.source_levels if s != 0]) if g]
+        layers = []
+        for group in self.groups:
+            total, edge_parts, src_width = 0, [], None
+            for s in group:
+                n_src, k_src, ei = sources[s]
+                if src_width not in (None, k_src):
+                    raise ValueError("all latent source levels of a level must share one node width")
+                src_width = k_src
+                edge_parts.append(torch.stack([torch.as_tensor(ei[0]) + total, torch.as_tensor(ei[1])]))
+                total += int(n_src)
+            layers.append(EdgeLinear(total, num_nodes, torch.cat(edge_parts, dim=1), src_width=src_width or 1,
+                                     dst_width=widths[0], kernel=kernel))
+        self.edge_groups = nn.ModuleList(layers)
         if subnetwork_activation not in ACTIVATIONS:
             raise ValueError(f"subnetwork_activation must be one of {sorted(ACTIVATIONS)}")
         self.subnetwork_activation = ACTIVATIONS[subnetwork_activation]
@@ -96,21 +100,25 @@ class LevelBlock(nn.Module):
         self.activation_name = activation
         self.activation = ACTIVATIONS[activation]
 
-    def pre_activation(self, states: list[Tensor]) -> Tensor:
-        """Sum of messages plus bias, ``[n * k, batch]``, before norm/dropout/activation."""
-        if len(self.source_levels) == 1:
-            stacked = states[self.source_levels[0]]
-        else:
-            stacked = torch.cat([states[s] for s in self.source_levels], dim=0)
-        h = self.edges(stacked)
+    def pre_activation(self, states: list[Tensor], extra: Tensor | None = None) -> Tensor:
+        """Sum of messages (plus ``extra``, messages computed elsewhere) and bias, before norm/dropout/activation."""
+        h = extra
+        for group, layer in zip(self.groups, self.edge_groups):
+            stacked = states[group[0]] if len(group) == 1 else torch.cat([states[s] for s in group], dim=0)
+            msg = layer(stacked)
+            h = msg if h is None else h + msg
         for layer in self.subnetwork:
             h = layer(self.subnetwork_activation(h))
         return h + self.bias
 
-    def forward(self, states: list[Tensor]) -> Tensor:
-        h = self.pre_activation(states)
+    @property
+    def edge_weights(self) -> list[Tensor]:
+        return [layer.weight for layer in self.edge_groups]
+
+    def forward(self, states: list[Tensor], extra: Tensor | None = None) -> Tensor:
+        h = self.pre_activation(states, extra)
         if self.norm is not None:
-            h = self.norm(h.t()).t()
+            h = self.norm(h.unsqueeze(0)).squeeze(0)  # [1, units, batch]: statistics over the batch, no transpose
         if self.dropout is not None:
             h = self.dropout(h)
         return self.activation(h)

@@ -77,7 +77,8 @@ def test_level_block_sums_sources_and_applies_bias_activation():
     e1 = torch.tensor([[0], [0]])
     block = LevelBlock(1, 1, {0: (2, 1, e0), 1: (1, 1, e1)}, norm=None, activation="tanh")
     with torch.no_grad():
-        block.edges.weight.copy_(torch.tensor([[[0.5]], [[-1.0]], [[2.0]]]))
+        block.edge_groups[0].weight.copy_(torch.tensor([[[0.5]], [[-1.0]]]))
+        block.edge_groups[1].weight.copy_(torch.tensor([[[2.0]]]))
         block.bias.fill_(0.1)
     states = [torch.tensor([[1.0], [2.0]]), torch.tensor([[0.25]])]
     expected = torch.tanh(torch.tensor(0.5 * 1 - 1.0 * 2 + 2.0 * 0.25 + 0.1))
@@ -104,7 +105,7 @@ def test_subnetwork_per_gene_matches_reference():
     block = LevelBlock(2, 1, {0: (5, 1, ei)}, norm=None, activation="identity", subnetwork=[3]).double()
     x = torch.randn(5, 4, dtype=torch.double)
     out = block([x])
-    w_in = block.edges.weight.detach()  # [E, 3, 1]
+    w_in = block.edge_groups[0].weight.detach()  # [E, 3, 1]
     mlp = block.subnetwork[0]
     for gene, snp_ids in ((0, [0, 1]), (1, [2, 3, 4])):
         edges = [e for e in range(5) if ei[1, e] == gene]
