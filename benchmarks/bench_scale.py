@@ -110,7 +110,10 @@ def bench_genome(n_snps: int = 1_000_000, n_genes: int = 20_000, n_samples: int 
     arch = Architecture.from_graph(graph, "snp", snps)
     t_compile = time.perf_counter() - t0
     del graph
-    dosages = torch.from_numpy(rng.binomial(2, 0.3, size=(n_samples, n_snps)).astype(np.int8))
+    dosages = torch.empty(n_samples, n_snps, dtype=torch.int8)
+    for start in range(0, n_samples, 50):  # generate in chunks: an int64 draw of the whole matrix would be 8 GB
+        chunk = rng.binomial(2, 0.3, size=(min(50, n_samples - start), n_snps)).astype(np.int8)
+        dosages[start:start + len(chunk)] = torch.from_numpy(chunk)
     y = torch.randn(n_samples, 1)
     model = BINN(arch, n_outputs=1)
     trainer = Trainer(max_epochs=1, batch_size=batch, lr=1e-3, scheduler=None, progress=False)
