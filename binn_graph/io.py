@@ -20,7 +20,7 @@ def _read_any(path: str | PathLike, index_col: int | str | None = 0) -> pd.DataF
     try:
         if name.endswith(".parquet"):
             frame = pd.read_parquet(p)
-            if index_col is not None:
+            if index_col is not None and isinstance(frame.index, pd.RangeIndex):  # ids stored as a column
                 frame = frame.set_index(frame.columns[index_col] if isinstance(index_col, int) else index_col)
             return frame
         sep = "\t" if name.endswith((".tsv", ".txt", ".tab")) else ","

@@ -67,3 +67,34 @@ def test_demo_runs_on_bundled_data(tmp_path, capsys):
     metrics = json.loads((tmp_path / "demo" / "aki" / "metrics.json").read_text())
     assert metrics["held_out_roc_auc"] > 0.9 and metrics["test_samples"] == 40
     assert "BINN on AKI plasma proteomics" in text
+
+
+def test_train_and_predict_cli(tmp_path, capsys):
+    import numpy as np
+    import pandas as pd
+
+    from binn_graph.datasets import load_aki
+
+    aki = load_aki()
+    graph_dir = tmp_path / "graph"
+    assert main(["kg", "build", "--bundled-reactome", "-o", str(graph_dir)]) == 0
+    X = aki.X.iloc[:, :200]
+    X.to_parquet(tmp_path / "x.parquet")
+    X.iloc[:20].to_csv(tmp_path / "new.tsv", sep="\t")
+    aki.y.rename("group").to_frame().iloc[::-1].to_csv(tmp_path / "y.tsv", sep="\t")  # order differs: joined by id
+    run = tmp_path / "run"
+    assert main(["train", "--graph", str(graph_dir), "--data", str(tmp_path / "x.parquet"), "--target",
+                 str(tmp_path / "y.tsv"), "--target-column", "group", "--max-epochs", "5", "--empty-columns",
+                 "report", "-o", str(run)]) == 0
+    assert {p.name for p in run.iterdir()} == {"model.pt", "config.json", "metrics.json", "build_report.tsv"}
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["n_samples"] == 197 and metrics["layer_sizes"][0] <= 200
+    report = pd.read_csv(run / "build_report.tsv", sep="\t")
+    assert set(report["stage"]) == {"graph", "model"}
+    assert main(["predict", str(run), "--data", str(tmp_path / "new.tsv"), "-o", str(tmp_path / "p.tsv")]) == 0
+    pred = pd.read_csv(tmp_path / "p.tsv", sep="\t", index_col=0)
+    assert list(pred.index) == list(X.index[:20])
+    np.testing.assert_allclose(pred[["p_1", "p_2"]].sum(axis=1), 1.0, rtol=1e-6)
+    (tmp_path / "bad.csv").write_text("sample,P1\nA,1\nA,2\n")
+    assert main(["predict", str(run), "--data", str(tmp_path / "bad.csv"), "-o", str(tmp_path / "q.tsv")]) == 2
+    assert "duplicated sample ids" in capsys.readouterr().err

@@ -45,6 +45,21 @@ def test_binn_toy_two_levels_exact_matrices():
     assert m3.loc[["path1", "path2"], [OUTPUT_ID]].to_numpy().tolist() == [[1], [1]]
 
 
+def test_binn_toy_three_levels_has_copy_nodes():
+    """The 3-protein / 2-pathway toy at 3 levels: the leaves A, B, C get one copy each at the deepest level."""
+    arch = Architecture.from_graph(toy_binn_graph(), "protein", ["a", "b", "c"], mode="layered", n_levels=3)
+    assert arch.layer_sizes == [3, 3, 3, 2]
+    level1 = arch.level_nodes(1)
+    assert level1["node_id"].tolist() == ["A_copy1", "B_copy1", "C_copy1"]
+    assert level1["copy_of"].tolist() == ["A", "B", "C"]
+    m1 = dense_matrix(arch, 1)
+    assert m1.loc[["a", "b", "c"], ["A_copy1", "B_copy1", "C_copy1"]].to_numpy().tolist() == np.eye(3, dtype=int).tolist()
+    m2 = dense_matrix(arch, 2)
+    assert m2.loc[["A_copy1", "B_copy1", "C_copy1"], ["A", "B", "C"]].to_numpy().tolist() == np.eye(3, dtype=int).tolist()
+    m3 = dense_matrix(arch, 3)
+    assert m3.loc[["A", "B", "C"], ["path1", "path2"]].to_numpy().tolist() == [[1, 0], [1, 0], [0, 1]]
+
+
 def test_copy_nodes_pad_shallow_leaves_and_inputs_on_internal_pathways_drop():
     # depth 1: path1, path2; depth 2: A, B, C; depth 3: D (child of A). B and C are leaves at depth 2.
     g = KnowledgeGraph().add_nodes("pathway", ["path1", "path2", "A", "B", "C", "D"])
