@@ -140,29 +140,44 @@ class BINN(nn.Module):
     def input_ids(self) -> list[str]:
         return self.architecture.input_ids
 
-    def level_states(self, x: Tensor) -> list[Tensor]:
-        """Activations of every level, node-major ``[n_l * k_l, batch]`` (last = output logits)."""
+    def _check_input(self, x: Tensor) -> None:
         expected = len(self.architecture.input_ids) * self.input_width
         if x.dim() != 2 or x.shape[1] != expected:
             raise ValueError(f"expected input of shape [batch, {expected}], got {tuple(x.shape)}")
-        states = [x.t().contiguous()]
+
+    def input_messages(self, inputs: Tensor) -> list[Tensor | None]:
+        """Messages from the inputs (node-major ``[n_in * k_in, batch]``) to each level, when fused; else ``None``s."""
         pieces: list = [None] * len(self.levels)
         if self.fused_inputs:
             # one split (a single backward concatenation) instead of one slice per level
-            parts = self.input_edges(states[0]).split(self.input_split_sizes)
+            parts = self.input_edges(inputs).split(self.input_split_sizes)
             for i, piece in zip(self.input_split_levels, parts):
                 pieces[i] = piece
-        for block, piece in zip(self.levels, pieces):
+        return pieces
+
+    def run_levels(self, states: list[Tensor], pieces: list[Tensor | None], start: int = 1) -> list[Tensor]:
+        """Compute levels ``start..L`` in place of ``states[start:]`` from ``states[:start]`` and input messages."""
+        del states[start:]
+        for block, piece in zip(self.levels[start - 1:], pieces[start - 1:]):
             states.append(block(states, piece))
         return states
 
-    def forward(self, x: Tensor) -> Tensor:
-        states = self.level_states(x)
+    def readout(self, states: list[Tensor]) -> Tensor:
+        """Logits ``[batch, n_outputs]`` from computed level states (root plus per-level heads)."""
         out = states[-1].t()
         if self.extra_heads is not None:
             for head, h in zip(self.extra_heads, states[1:-1]):
                 out = out + head(h.t())
         return out
+
+    def level_states(self, x: Tensor) -> list[Tensor]:
+        """Activations of every level, node-major ``[n_l * k_l, batch]`` (last = output logits)."""
+        self._check_input(x)
+        states = [x.t().contiguous()]
+        return self.run_levels(states, self.input_messages(states[0]), 1)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.readout(self.level_states(x))
 
     def edge_weights(self) -> list[Tensor]:
         """Edge weight tensors, one per level (for L1/L2 penalties)."""

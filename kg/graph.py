@@ -32,7 +32,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse import csgraph
 
-from ._columns import STR, collapse_duplicates, concat_tables, normalize_column
+from ._columns import STR, coerce, collapse_duplicates, concat_tables, normalize_column
 from .errors import DanglingEdgeError, HierarchyCycleError, SchemaError
 from .report import BuildReport
 from .schema import HIERARCHY_RELATIONS, PART_OF, EdgeType, check_edge_type, check_node_type
@@ -528,6 +528,38 @@ class KnowledgeGraph:
             self._edges[et], _ = collapse_duplicates(table, _EDGE_KEYS)
         self.report.add("prune", "lifted", "edges re-attached to the nearest surviving ancestor", lifted_total, reason)
         self.remove_nodes(pathway_type, drop, reason=reason)
+        return self
+
+    # ------------------------------------------------------------------ attributes by id
+    def set_node_attribute(self, node_type: str, name: str, values: Mapping[str, object] | pd.Series) -> "KnowledgeGraph":
+        """Set (or replace) attribute ``name`` of ``node_type`` nodes from values keyed by node id; others get NaN."""
+        check_node_type(name)
+        if name == "id":
+            raise SchemaError("'id' cannot be set as an attribute")
+        table = self._nodes.get(node_type)
+        if table is None:
+            raise SchemaError(f"no node type {node_type!r}; the graph has {self.node_types}")
+        series = values if isinstance(values, pd.Series) else pd.Series(dict(values), dtype=object)
+        mapped = series.reindex(pd.Index(table["id"].astype(object))).reset_index(drop=True)
+        table = table.copy()
+        table[name] = coerce(mapped, name)
+        self._nodes[node_type] = table
+        return self
+
+    def set_edge_attribute(self, edge_type: EdgeType, name: str, values: pd.Series) -> "KnowledgeGraph":
+        """Set attribute ``name`` of ``edge_type`` edges from a Series indexed by ``(source, target)``."""
+        check_node_type(name)
+        if name in _EDGE_KEYS:
+            raise SchemaError(f"{name!r} is reserved for the edge endpoints")
+        edge_type = tuple(edge_type)
+        table = self._edges.get(edge_type)
+        if table is None:
+            raise SchemaError(f"no edge type {edge_type!r}; the graph has {self.edge_types}")
+        key = pd.MultiIndex.from_arrays([table["source"].astype(object), table["target"].astype(object)])
+        mapped = values.reindex(key).reset_index(drop=True)
+        table = table.copy()
+        table[name] = coerce(mapped, name)
+        self._edges[edge_type] = table
         return self
 
     # ------------------------------------------------------------------ randomised controls

@@ -115,8 +115,13 @@ class LevelBlock(nn.Module):
     def edge_weights(self) -> list[Tensor]:
         return [layer.weight for layer in self.edge_groups]
 
+    keep_pre: bool = False  # attribution sets this to read the pre-activation's gradient
+    last_pre: Tensor | None = None
+
     def forward(self, states: list[Tensor], extra: Tensor | None = None) -> Tensor:
         h = self.pre_activation(states, extra)
+        if self.keep_pre:
+            self.last_pre = h
         if self.norm is not None:
             h = self.norm(h.unsqueeze(0)).squeeze(0)  # [1, units, batch]: statistics over the batch, no transpose
         if self.dropout is not None:

@@ -1,0 +1,98 @@
+"""What every attribution method needs: the module, the prepared inputs, the node table and the output function.
+
+The explained quantity ``f`` is what a user reads off the model: the probability of the positive class (binary
+classifier), one probability per class (multiclass), the prediction in the target's units (regressor), or the raw
+output units of a bare :class:`~binn_graph.model.BINN` module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import Tensor
+
+from ..errors import BINNError, FeatureMismatchError, NotFittedError
+from ..model import BINN
+
+__all__ = ["ExplainContext", "make_context"]
+
+
+@dataclass
+class ExplainContext:
+    """A fitted model reduced to tensors: ``model(x)`` on ``x`` ``[n_samples, n_inputs * k]``."""
+
+    model: BINN
+    x: Tensor
+    output_fn: Callable[[Tensor], Tensor]  # logits [B, n_out] -> explained outputs [B, n_targets]
+    output_names: list[str]
+    nodes: pd.DataFrame  # architecture nodes + "name"
+    estimator: object | None = None
+
+    @property
+    def architecture(self):
+        return self.model.architecture
+
+
+def _names_from_graph(graph, nodes: pd.DataFrame) -> pd.Series:
+    names = pd.Series(np.nan, index=nodes.index, dtype=object)
+    if graph is None:
+        return names
+    for t in nodes["node_type"].unique():
+        if t not in graph.node_types or "name" not in graph.nodes(t).columns:
+            continue
+        table = graph.nodes(t).set_index("id")["name"]
+        sel = nodes["node_type"] == t
+        base = nodes.loc[sel, "copy_of"].fillna(nodes.loc[sel, "node_id"])
+        names[sel] = table.reindex(base.to_numpy()).to_numpy()
+    return names
+
+
+def make_context(model, X) -> ExplainContext:
+    """Accept a fitted BINNClassifier/BINNRegressor or a BINN module and the evaluation data."""
+    from ..estimators import BINNClassifier, BINNRegressor, _BaseBINN
+
+    if isinstance(model, _BaseBINN):
+        if not hasattr(model, "model_"):
+            raise NotFittedError(f"this {type(model).__name__} is not fitted yet; call fit(X, y) before explaining it")
+        module = model.model_
+        x = torch.from_numpy(model.preprocessor_.transform(model._inputs(X)))
+        if isinstance(model, BINNClassifier):
+            if module.n_outputs == 1:
+                output_fn = lambda logits: torch.sigmoid(logits)  # noqa: E731
+                output_names = [str(model.classes_[1])]
+            else:
+                output_fn = lambda logits: torch.softmax(logits, dim=1)  # noqa: E731
+                output_names = [str(c) for c in model.classes_]
+        elif isinstance(model, BINNRegressor):
+            mean = torch.as_tensor(model.target_mean_, dtype=torch.float32)
+            scale = torch.as_tensor(model.target_scale_, dtype=torch.float32)
+            output_fn = lambda logits: logits * scale + mean  # noqa: E731
+            output_names = ["prediction"] if module.n_outputs == 1 else [f"target_{i}" for i in range(module.n_outputs)]
+        else:  # pragma: no cover
+            raise BINNError(f"cannot explain {type(model).__name__}")
+        graph, estimator = model.graph, model
+    elif isinstance(model, BINN):
+        module = model
+        if isinstance(X, pd.DataFrame):
+            missing = [c for c in module.input_ids if c not in X.columns]
+            if missing:
+                raise FeatureMismatchError(f"X lacks {len(missing)} of the model's input columns (e.g. {missing[:5]})")
+            X = X.loc[:, module.input_ids].to_numpy(dtype=np.float32)
+        x = torch.as_tensor(np.asarray(X, dtype=np.float32))
+        if x.dim() != 2 or x.shape[1] != len(module.input_ids) * module.input_width:
+            raise FeatureMismatchError(f"X must have shape [n_samples, {len(module.input_ids) * module.input_width}] "
+                                       f"in the model's input order; got {tuple(x.shape)}")
+        output_fn = lambda logits: logits  # noqa: E731
+        output_names = [f"output_{i}" for i in range(module.n_outputs)]
+        graph, estimator = None, None
+    else:
+        raise BINNError(f"explain() needs a fitted BINNClassifier/BINNRegressor or a BINN module, "
+                        f"not {type(model).__name__}")
+    module.eval()
+    nodes = module.architecture.nodes.copy()
+    nodes["name"] = _names_from_graph(graph, nodes)
+    return ExplainContext(module, x, output_fn, output_names, nodes, estimator)
