@@ -221,7 +221,13 @@ class _BaseBINN(BaseEstimator):
         est.model_ = BINN(est.architecture_, n_outputs=spec["n_outputs"], node_width=est.node_width,
                           activation=est.activation, norm=est.norm, dropout=est.dropout, heads=est.heads,
                           kernel=est.kernel, input_width=est.preprocessor_.input_width)
-        est.model_.load_state_dict(payload["state_dict"])
+        try:
+            est.model_.load_state_dict(payload["state_dict"])
+        except RuntimeError as exc:
+            from .errors import CheckpointError
+
+            raise CheckpointError(f"{path}: weights do not fit the model this version builds "
+                                  f"({str(exc).splitlines()[0]}); retrain with this version") from None
         est.model_.eval()
         est._restore_spec(spec)
         return est

@@ -8,7 +8,7 @@ import sys
 from kg.errors import KGError
 
 from ..errors import BINNError
-from . import demo, kg, train
+from . import demo, explain, kg, train
 
 __all__ = ["main", "build_parser"]
 
@@ -18,6 +18,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     kg.add_parser(sub)
     train.add_parser(sub)
+    explain.add_parser(sub)
     demo.add_parser(sub)
     return parser
 
