@@ -16,6 +16,8 @@ def test_notebook_runs(path, tmp_path):
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), "strip outputs before committing"
     os.environ.setdefault("BINN_GRAPH_NOTEBOOK_EPOCHS", "15")  # small settings: the notebooks must not rot, not win
     os.environ.setdefault("BINN_GRAPH_NOTEBOOK_FOLDS", "3")
+    os.environ.setdefault("BINN_GRAPH_NOTEBOOK_SEEDS", "2")
+    os.environ.setdefault("BINN_GRAPH_NOTEBOOK_NULL", "2")
     NotebookClient(nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
 
 

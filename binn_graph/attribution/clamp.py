@@ -49,9 +49,11 @@ def clamp_scores(ctx: ExplainContext, *, mode: str = "clamp", a: float = 1.0, in
             c = len(nodes)
             outs = []
             for value in targets:
-                tiled = [s.repeat(1, c) for s in states[:level + 1]] if level > 0 else [states[0].repeat(1, c)]
                 if level > 0 and not any(reads_inputs_late[level:]):
-                    tiled[0] = states[0][:, :1].expand(-1, c * batch)  # never read above this level
+                    inputs = states[0][:, :1].expand(-1, c * batch)  # never read above this level: no copy
+                else:
+                    inputs = states[0].repeat(1, c)
+                tiled = [inputs] + [s.repeat(1, c) for s in states[1:level + 1]]
                 block = tiled[level].view(n_nodes * width, c, batch)
                 for k, j in enumerate(nodes):
                     rows = slice(j * width, (j + 1) * width)
@@ -59,7 +61,7 @@ def clamp_scores(ctx: ExplainContext, *, mode: str = "clamp", a: float = 1.0, in
                 if level == 0 and model.fused_inputs:
                     piece_t = model.input_messages(tiled[0])
                 else:
-                    piece_t = [None if p is None else p.repeat(1, c) for p in pieces]
+                    piece_t = [None if (p is None or i < level) else p.repeat(1, c) for i, p in enumerate(pieces)]
                 out_states = model.run_levels(tiled, piece_t, level + 1)
                 outs.append(ctx.output_fn(model.readout(out_states)).view(c, batch, -1))
             rows = bounds[level][0] + nodes
