@@ -98,3 +98,30 @@ def test_train_and_predict_cli(tmp_path, capsys):
     (tmp_path / "bad.csv").write_text("sample,P1\nA,1\nA,2\n")
     assert main(["predict", str(run), "--data", str(tmp_path / "bad.csv"), "-o", str(tmp_path / "q.tsv")]) == 2
     assert "duplicated sample ids" in capsys.readouterr().err
+
+
+def test_explain_cli(tmp_path, capsys):
+    import pandas as pd
+
+    from binn_graph.datasets import load_aki
+
+    aki = load_aki()
+    graph_dir = tmp_path / "graph"
+    assert main(["kg", "build", "--bundled-reactome", "-o", str(graph_dir)]) == 0
+    aki.X.iloc[:, :150].to_csv(tmp_path / "x.csv")
+    aki.y.rename("group").to_frame().to_csv(tmp_path / "y.tsv", sep="\t")
+    run = tmp_path / "run"
+    assert main(["train", "--graph", str(graph_dir), "--data", str(tmp_path / "x.csv"), "--target",
+                 str(tmp_path / "y.tsv"), "--max-epochs", "5", "--empty-columns", "report", "-o", str(run)]) == 0
+    assert main(["explain", str(run), "--method", "clamp", "--null", "rewire", "--n-null", "2",
+                 "--edge-samples", "30", "--steps", "10"]) == 0
+    out = run / "explain"
+    assert {"importance.tsv", "edge_importance.tsv", "level_ranking.png", "top_subgraph.png",
+            "graph_with_importance.graphml"} <= {p.name for p in out.iterdir()}
+    table = pd.read_csv(out / "importance.tsv", sep="\t")
+    assert {"node_type", "node_id", "name", "level", "importance", "normalized_importance", "rank", "p_value",
+            "q_value"} <= set(table.columns)
+    p = table["p_value"].dropna()  # NaN: the node is in no rewired architecture (its members moved elsewhere)
+    assert len(p) > len(table) / 2 and (p >= 1 / 3 - 1e-9).all()  # 2 null refits: the smallest p is 1/3
+    assert main(["explain", str(tmp_path)]) == 2
+    assert "no config.json" in capsys.readouterr().err

@@ -3,7 +3,9 @@
 For each of ``n_null`` refits (same hyper-parameters, a different seed), importances are recomputed on the same
 evaluation samples and matched to the observed ones by node id. The empirical p-value of a node is
 ``(1 + #{null ≥ observed}) / (1 + n_null)`` on the normalised importance (Phipson & Smyth 2010); q-values are
-Benjamini–Hochberg (``scipy.stats.false_discovery_control``).
+Benjamini–Hochberg (``scipy.stats.false_discovery_control``). A node that exists in only some null architectures
+(rewiring can move all members of a pathway elsewhere) is compared with the fits that have it; a node in none of
+them gets NaN.
 """
 
 from __future__ import annotations
