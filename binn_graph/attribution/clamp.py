@@ -51,8 +51,7 @@ def clamp_scores(ctx: ExplainContext, *, mode: str = "clamp", a: float = 1.0, in
         h = states[level]
         width = model.level_widths[level]
         n_nodes = bounds[level][1] - bounds[level][0]
-        mu, sd = h.mean(1), h.std(1, unbiased=False)
-        targets = [mu + a * sd, mu - a * sd] if mode == "clamp" else [mu]
+        targets = _clamp_values(h, mode, a)
         chunk = max(1, chunk_columns // batch)
         for start in range(0, n_nodes, chunk):
             nodes = np.arange(start, min(start + chunk, n_nodes))
@@ -74,13 +73,22 @@ def clamp_scores(ctx: ExplainContext, *, mode: str = "clamp", a: float = 1.0, in
                     piece_t = [None if (p is None or i < level) else p.repeat(1, c) for i, p in enumerate(pieces)]
                 out_states = model.run_levels(tiled, piece_t, level + 1)
                 outs.append(ctx.output_fn(model.readout(out_states)).view(c, batch, -1))
-            rows = bounds[level][0] + nodes
-            if mode == "clamp":
-                plus, minus = outs[0].mean(1), outs[1].mean(1)
-                scores[rows] = (0.5 * ((plus - y0).abs() + (minus - y0).abs())).numpy()
-            else:
-                scores[rows] = (outs[0] - base.unsqueeze(0)).abs().mean(1).numpy()
+            scores[bounds[level][0] + nodes] = _score(mode, outs, y0, base)
     return scores
+
+
+def _clamp_values(h: torch.Tensor, mode: str, a: float) -> list[torch.Tensor]:
+    """Per-unit values to clamp to: ``μ + aσ`` and ``μ − aσ`` (clamp), or ``μ`` (ablation)."""
+    mu, sd = h.mean(1), h.std(1, unbiased=False)
+    return [mu + a * sd, mu - a * sd] if mode == "clamp" else [mu]
+
+
+def _score(mode: str, outs: list[torch.Tensor], y0: torch.Tensor, base: torch.Tensor) -> np.ndarray:
+    """Scores ``[c, T]`` from the clamped outputs ``[c, B, T]`` (see the module docstring)."""
+    if mode == "clamp":
+        plus, minus = outs[0].mean(1), outs[1].mean(1)
+        return (0.5 * ((plus - y0).abs() + (minus - y0).abs())).numpy()
+    return (outs[0] - base.unsqueeze(0)).abs().mean(1).numpy()
 
 
 class _DeltaPropagator:
@@ -132,8 +140,7 @@ def _clamp_latent_level(ctx, prop: _DeltaPropagator, level, mode, a, base, y0, s
     width = model.level_widths[level]
     batch = h.shape[1]
     n_nodes = bounds[level][1] - bounds[level][0]
-    mu, sd = h.mean(1), h.std(1, unbiased=False)
-    targets = [mu + a * sd, mu - a * sd] if mode == "clamp" else [mu]
+    targets = _clamp_values(h, mode, a)
     chunk = max(1, chunk_columns // batch)
     n_levels = len(model.levels)
     heads = model.extra_heads
@@ -171,9 +178,4 @@ def _clamp_latent_level(ctx, prop: _DeltaPropagator, level, mode, a, base, y0, s
                     else:
                         logits = logits + head(new_states[i].t()).view(c, batch, -1)
             outs.append(ctx.output_fn(logits.reshape(c * batch, -1)).view(c, batch, -1))
-        rows = bounds[level][0] + nodes
-        if mode == "clamp":
-            plus, minus = outs[0].mean(1), outs[1].mean(1)
-            scores[rows] = (0.5 * ((plus - y0).abs() + (minus - y0).abs())).numpy()
-        else:
-            scores[rows] = (outs[0] - base.unsqueeze(0)).abs().mean(1).numpy()
+        scores[bounds[level][0] + nodes] = _score(mode, outs, y0, base)
