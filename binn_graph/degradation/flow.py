@@ -57,6 +57,7 @@ class _Batch:
     src: np.ndarray
     dst: np.ndarray
     level: np.ndarray  # longest path from the root
+    steps: list = field(default_factory=list)  # per level: (edge ids, source nodes, target nodes) as tensors
 
 
 def _batch(graphs: list[DegradationGraph]) -> _Batch:
@@ -80,18 +81,20 @@ def _batch(graphs: list[DegradationGraph]) -> _Batch:
             break
     else:  # pragma: no cover
         raise DataValidationError("the degradation graph has a cycle")
-    return _Batch(ids, np.array(roots), np.array(graph_of), src_a, dst_a, level)
+    batch = _Batch(ids, np.array(roots), np.array(graph_of), src_a, dst_a, level)
+    dst_level = level[dst_a]
+    for lvl in range(1, int(level.max()) + 1 if len(level) else 1):
+        sel = np.flatnonzero(dst_level == lvl)
+        if len(sel):
+            batch.steps.append((torch.as_tensor(sel), torch.as_tensor(src_a[sel]), torch.as_tensor(dst_a[sel])))
+    return batch
 
 
 def _propagate(batch: _Batch, w: torch.Tensor) -> torch.Tensor:
     inflow = torch.zeros(len(batch.ids), dtype=w.dtype)
     inflow = inflow.index_fill(0, torch.as_tensor(batch.root), 1.0)
-    dst_level = batch.level[batch.dst]
-    for lvl in range(1, int(batch.level.max()) + 1 if len(batch.level) else 1):
-        sel = torch.as_tensor(np.flatnonzero(dst_level == lvl))
-        if len(sel):
-            s, d = torch.as_tensor(batch.src)[sel], torch.as_tensor(batch.dst)[sel]
-            inflow = inflow.index_add(0, d, inflow[s] * w[sel])
+    for sel, s, d in batch.steps:  # level by level: every source of a level is final before it is read
+        inflow = inflow.index_add(0, d, inflow[s] * w[sel])
     return inflow
 
 

@@ -163,3 +163,55 @@ def _edge_table(seq: str, start, end, src, dst) -> pd.DataFrame:
     p1_c = np.where(c_cut, arr[ue - 1], None)
     p1p_c = np.where(c_cut, arr[np.clip(ue, 0, len(seq) - 1)], None)
     return pd.DataFrame({"kind": kind, "p1_n": p1_n, "p1p_n": p1p_n, "p1_c": p1_c, "p1p_c": p1p_c})
+
+
+def read_fasta(path) -> dict[str, str]:
+    """``{accession: sequence}`` from a FASTA file (UniProt headers ``>sp|P60709|ACTB_HUMAN ...`` give P60709)."""
+    from pathlib import Path
+
+    records: dict[str, list[str]] = {}
+    current = None
+    for number, line in enumerate(Path(path).read_text().splitlines(), start=1):
+        if line.startswith(">"):
+            header = line[1:].split()[0] if line[1:].strip() else ""
+            parts = header.split("|")
+            current = parts[1] if len(parts) >= 3 else header
+            if not current:
+                raise DataValidationError(f"{path}, line {number}: FASTA header without an identifier")
+            if current in records:
+                raise DataValidationError(f"{path}, line {number}: duplicated FASTA record {current!r}")
+            records[current] = []
+        elif line.strip():
+            if current is None:
+                raise DataValidationError(f"{path}, line {number}: sequence before the first '>' header")
+            records[current].append(line.strip())
+    if not records:
+        raise DataValidationError(f"{path}: no FASTA records")
+    return {k: "".join(v) for k, v in records.items()}
+
+
+def build_graphs(fasta_or_dict, peptide_table: pd.DataFrame, *, protein_column: str = "Protein",
+                 peptide_column: str = "Peptide", edges: str = "closure") -> list[DegradationGraph]:
+    """One degradation graph per protein of ``peptide_table`` (columns ``Protein``, ``Peptide``).
+
+    Proteins without a sequence are reported in the first graph's report and skipped; a table without a protein
+    column is taken to hold the peptides of a single-record FASTA.
+    """
+    sequences = fasta_or_dict if isinstance(fasta_or_dict, dict) else read_fasta(fasta_or_dict)
+    if peptide_column not in peptide_table.columns:
+        raise DataValidationError(f"peptide table has no {peptide_column!r} column; found {list(peptide_table.columns)}")
+    if protein_column not in peptide_table.columns:
+        if len(sequences) != 1:
+            raise DataValidationError(f"peptide table has no {protein_column!r} column and the FASTA holds "
+                                      f"{len(sequences)} proteins; say which protein each peptide comes from")
+        peptide_table = peptide_table.assign(**{protein_column: next(iter(sequences))})
+    graphs, missing = [], []
+    for protein, part in peptide_table.groupby(protein_column, sort=False):
+        if protein not in sequences:
+            missing.append(protein)
+            continue
+        graphs.append(build_graph(sequences[protein], part[peptide_column], protein_id=str(protein), edges=edges))
+    if not graphs:
+        raise DataValidationError(f"no protein of the peptide table has a sequence (e.g. {missing[:3]})")
+    graphs[0].report.add("degradation", "dropped", "proteins without a sequence", len(missing), examples=missing)
+    return graphs

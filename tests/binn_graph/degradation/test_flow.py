@@ -113,3 +113,20 @@ def test_bad_input(actin):
     unreachable.nodes.loc[len(unreachable.nodes)] = ["B", np.nan, np.nan, np.nan, False]
     with pytest.raises(DataValidationError, match="no path from their protein.*B"):
         fit(unreachable, pd.Series({"A": .5, "B": .5}), method="lp")
+
+
+def test_build_graphs_from_fasta(tmp_path, actin):
+    from binn_graph.degradation import build_graphs, read_fasta
+
+    sequence, table = actin
+    fasta = read_fasta(data_path("peptidome/ACTB_P60709.fasta"))
+    assert list(fasta) == ["P60709"] and fasta["P60709"] == sequence
+    graphs = build_graphs(data_path("peptidome/ACTB_P60709.fasta"), table)
+    assert len(graphs) == 1 and len(graphs[0].peptides) == 70
+    two = pd.DataFrame({"Protein": ["P60709", "P60709", "Q0"], "Peptide": ["PEEHPVLLTEAPLNPK", "AVFPSIVGRPR", "AAA"]})
+    graphs = build_graphs({"P60709": sequence}, two)
+    assert len(graphs) == 1
+    assert [e.count for e in graphs[0].report.entries if e.what == "proteins without a sequence"] == [1]
+    (tmp_path / "bad.fasta").write_text("ACDE\n")
+    with pytest.raises(DataValidationError, match="before the first"):
+        read_fasta(tmp_path / "bad.fasta")
