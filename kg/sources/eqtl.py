@@ -27,7 +27,7 @@ import pandas as pd
 
 from ..errors import InputFormatError
 from ..graph import KnowledgeGraph
-from ..readers import read_table
+from ..readers import read_table, read_text
 
 __all__ = ["load", "load_windows", "read_snp_positions", "read_gene_coordinates"]
 
@@ -131,7 +131,8 @@ def read_gene_coordinates(path: str | PathLike) -> pd.DataFrame:
         start, end = _numeric(frame, "start", path), _numeric(frame, "end", path)
         genes = gene_id.str.replace(_VERSION, "", regex=True)
     elif name.endswith(".bed"):
-        first = next(line for line in Path(path).read_text().splitlines() if line and not line.startswith(("#", "track")))
+        first = next((line for line in read_text(path).splitlines()
+                      if line and not line.startswith(("#", "track", "browser"))), "")
         n = first.count("\t") + 1
         if n < 4:
             raise InputFormatError(f"BED needs at least 4 columns (chrom, start, end, name), found {n}", path=path)
