@@ -18,6 +18,7 @@ import numpy as np
 import torch
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 
+from _results import write_section
 from binn_graph import BINNClassifier
 from binn_graph.baselines import dense_mlp, linear_model
 from binn_graph.cli.demo import AKI_SETTINGS
@@ -81,18 +82,7 @@ def main() -> None:
                          *table, "", verdict, ""])
     print(section)
     if args.write:
-        _write_section(args.write, "## AKI cohort", section)
-
-
-def _write_section(path: Path, heading: str, section: str) -> None:
-    text = path.read_text() if path.exists() else "# Benchmark results\n\n"
-    start = text.find(heading)
-    if start >= 0:
-        end = text.find("\n## ", start + 1)
-        text = text[:start] + section + (text[end + 1:] if end >= 0 else "")
-    else:
-        text = text.rstrip() + "\n\n" + section
-    path.write_text(text)
+        write_section(args.write, "## AKI cohort", section)
 
 
 if __name__ == "__main__":

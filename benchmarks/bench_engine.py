@@ -118,9 +118,9 @@ def main() -> None:
         "Command: `python benchmarks/bench_engine.py --write benchmarks/RESULTS.md`", "", *table, ""])
     print(section)
     if args.write:
-        from bench_aki import _write_section
+        from _results import write_section
 
-        _write_section(args.write, "## Full human Reactome, side by side", section)
+        write_section(args.write, "## Full human Reactome, side by side", section)
 
 
 if __name__ == "__main__":

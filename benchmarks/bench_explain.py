@@ -99,9 +99,9 @@ def main() -> None:
         "|---|---|---|---|", *rows, ""])
     print(section)
     if args.write:
-        from bench_aki import _write_section
+        from _results import write_section
 
-        _write_section(args.write, "## Attribution speed", section)
+        write_section(args.write, "## Attribution speed", section)
 
 
 if __name__ == "__main__":

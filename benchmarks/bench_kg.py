@@ -76,14 +76,9 @@ def main() -> None:
     ])
     print(section)
     if args.write:
-        text = args.write.read_text() if args.write.exists() else "# Benchmark results\n\n"
-        start = text.find("## Knowledge graph (kg)")
-        if start >= 0:
-            end = text.find("\n## ", start + 1)
-            text = text[:start] + section + (text[end + 1:] if end >= 0 else "")
-        else:
-            text = text.rstrip() + "\n\n" + section
-        args.write.write_text(text)
+        from _results import write_section
+
+        write_section(args.write, "## Knowledge graph (kg)", section)
 
 
 if __name__ == "__main__":

@@ -163,9 +163,9 @@ def main() -> None:
                          "", *lines])
     print(section)
     if args.write:
-        from bench_aki import _write_section
+        from _results import write_section
 
-        _write_section(args.write, "## Scale: P-NET-sized", section)
+        write_section(args.write, "## Scale: P-NET-sized", section)
 
 
 if __name__ == "__main__":

@@ -46,6 +46,7 @@ from kg import KnowledgeGraph
 from kg.report import BuildReport
 from kg.schema import PART_OF
 
+from ._dag import longest_path_levels, transitive_closure
 from .errors import GraphStructureError, FeatureMismatchError
 
 __all__ = ["Architecture", "OUTPUT_ID", "OUTPUT_TYPE"]
@@ -321,12 +322,7 @@ def _compile_dag(graph, input_types, feature_ids, relations, target_type, report
     sub = np.flatnonzero(keep)
     e_keep = keep[src] & keep[dst]
     src, dst, rel = src[e_keep], dst[e_keep], rel[e_keep]
-    level = np.zeros(n, dtype=np.int64)
-    for _ in range(len(sub) + 1):  # longest path from the inputs (converges in depth iterations)
-        before = level.copy()
-        np.maximum.at(level, dst, level[src] + 1)
-        if np.array_equal(before, level):
-            break
+    level = longest_path_levels(src, dst, n)  # acyclic: checked above
     root_level = int(level[sinks].max()) + 1
     order = np.empty(n + 1, dtype=np.int64)
     input_order = np.full(n, -1)
@@ -473,18 +469,7 @@ def _upward_closure(pw: pd.Index, cs: np.ndarray, ps: np.ndarray, mapping: pd.Da
     """``(input, pathway)`` pairs: each input's mapped pathways (present in the network) and all their ancestors."""
     n = len(pw)
     up = sp.csr_matrix((np.ones(len(cs), dtype=np.int8), (cs, ps)), shape=(n, n))
-    closure = sp.identity(n, dtype=np.int8, format="csr")
-    frontier = closure
-    for _ in range(n):
-        frontier = (frontier @ up)
-        frontier.data[:] = 1
-        new = frontier - frontier.multiply(closure)
-        new.eliminate_zeros()
-        if not new.nnz:
-            break
-        closure = (closure + new).tocsr()
-        closure.data[:] = 1
-        frontier = new
+    closure = (transitive_closure(up) + sp.identity(n, dtype=bool, format="csr")).tocsr()  # self included
     m = mapping[mapping["target"].isin(pw)]
     rows = pw.get_indexer(m["target"])
     sel = closure[rows].tocoo()

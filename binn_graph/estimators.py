@@ -35,7 +35,7 @@ from sklearn.utils.validation import check_array, column_or_1d
 from kg import KnowledgeGraph
 
 from .architecture import Architecture
-from .errors import DataValidationError, FeatureMismatchError, NotFittedError, TargetError
+from .errors import CheckpointError, DataValidationError, FeatureMismatchError, NotFittedError, TargetError
 from .model import BINN
 from .preprocessing import InputPreprocessor, align_columns, as_frame, check_no_empty_columns
 from .training import Trainer, load_checkpoint, save_checkpoint, to_tensor
@@ -208,8 +208,6 @@ class _BaseBINN(BaseEstimator):
         payload = load_checkpoint(path)
         spec = payload["spec"]
         if spec["estimator"] != cls.__name__:
-            from .errors import CheckpointError
-
             raise CheckpointError(f"{path}: holds a {spec['estimator']}, not a {cls.__name__}")
         est = cls(**spec["params"])
         est.architecture_ = Architecture.from_dict(spec["architecture"])
@@ -224,8 +222,6 @@ class _BaseBINN(BaseEstimator):
         try:
             est.model_.load_state_dict(payload["state_dict"])
         except RuntimeError as exc:
-            from .errors import CheckpointError
-
             raise CheckpointError(f"{path}: weights do not fit the model this version builds "
                                   f"({str(exc).splitlines()[0]}); retrain with this version") from None
         est.model_.eval()

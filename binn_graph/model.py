@@ -128,7 +128,6 @@ class BINN(nn.Module):
         self.levels = nn.ModuleList(blocks)
         if self.fused_inputs:
             self.input_split_sizes = [b - a for a, b in self.input_slices]
-            self.input_split_levels = list(range(len(self.input_slices)))
             ei = torch.from_numpy(np.concatenate(input_parts, axis=1).astype(np.int64))
             self.input_edges = EdgeLinear(bounds[0][1], input_rows, ei, src_width=self.input_width,
                                           dst_width=first_widths[0], kernel=kernel)
@@ -151,8 +150,7 @@ class BINN(nn.Module):
         if self.fused_inputs:
             # one split (a single backward concatenation) instead of one slice per level
             parts = self.input_edges(inputs).split(self.input_split_sizes)
-            for i, piece in zip(self.input_split_levels, parts):
-                pieces[i] = piece
+            pieces[:len(parts)] = parts  # one piece per latent level, in level order
         return pieces
 
     def run_levels(self, states: list[Tensor], pieces: list[Tensor | None], start: int = 1) -> list[Tensor]:

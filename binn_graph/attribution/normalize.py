@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse import csgraph
+
+from .._dag import transitive_closure
 
 __all__ = ["connectivity_scale"]
 
@@ -32,24 +33,9 @@ def connectivity_scale(architecture, normalize: str | None) -> np.ndarray:
         count = np.bincount(src, minlength=n) + np.bincount(dst, minlength=n)
     else:
         adj = sp.csr_matrix((np.ones(len(src), dtype=np.int8), (src, dst)), shape=(n, n))
-        reach = _reachability(adj)
+        reach = transitive_closure(adj)
+        reach.setdiag(False)
+        reach.eliminate_zeros()
         count = np.asarray(reach.sum(axis=1)).ravel() + np.asarray(reach.sum(axis=0)).ravel()
     scale = np.log2(count + 1.0)
     return np.where(scale > 0, scale, 1.0)
-
-
-def _reachability(adj: sp.csr_matrix) -> sp.csr_matrix:
-    """Boolean transitive closure without the diagonal (a DAG: repeated frontier products)."""
-    n = adj.shape[0]
-    closure = adj.copy().astype(bool).tocsr()
-    frontier = closure
-    for _ in range(n):
-        frontier = (frontier @ adj).astype(bool)
-        new = frontier > closure
-        if not new.nnz:
-            break
-        closure = (closure + new).astype(bool)
-        frontier = new
-    closure.setdiag(False)
-    closure.eliminate_zeros()
-    return closure

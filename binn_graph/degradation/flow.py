@@ -24,9 +24,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 import torch
 from scipy.optimize import linprog
 
+from .._dag import longest_path_levels, transitive_closure
 from ..errors import DataValidationError
 from .graph import DegradationGraph
 
@@ -73,13 +75,8 @@ def _batch(graphs: list[DegradationGraph]) -> _Batch:
         dst.append(offset + g.edges["target"].map(index).to_numpy(dtype=np.int64))
         offset += len(node_ids)
     src_a, dst_a = np.concatenate(src), np.concatenate(dst)
-    level = np.zeros(offset, dtype=np.int64)
-    for _ in range(offset):
-        before = level.copy()
-        np.maximum.at(level, dst_a, level[src_a] + 1)
-        if np.array_equal(before, level):
-            break
-    else:  # pragma: no cover
+    level = longest_path_levels(src_a, dst_a, offset)
+    if level is None:  # pragma: no cover - containment graphs are acyclic
         raise DataValidationError("the degradation graph has a cycle")
     batch = _Batch(ids, np.array(roots), np.array(graph_of), src_a, dst_a, level)
     dst_level = level[dst_a]
@@ -137,10 +134,7 @@ def _observed(graphs: list[DegradationGraph], abundances) -> np.ndarray:
     out = []
     for g, a in zip(graphs, tables):
         series = a.mean(axis=1) if isinstance(a, pd.DataFrame) else pd.Series(a, dtype="float64")
-        if isinstance(a, pd.DataFrame):
-            _check_values(a, g.protein_id)
-        else:
-            _check_values(series.to_frame(), g.protein_id)
+        _check_values(a if isinstance(a, pd.DataFrame) else series.to_frame(), g.protein_id)
         unknown = series.index.difference(pd.Index(g.nodes["id"]))
         if len(unknown):
             raise DataValidationError(f"{g.protein_id}: abundances given for {len(unknown)} peptide(s) that are not "
@@ -250,14 +244,10 @@ def _fit_lp(graphs, batch: _Batch, y: np.ndarray) -> FlowFit:
 
 
 def _unreachable(batch: _Batch, y: np.ndarray) -> np.ndarray:
-    reach = np.zeros(len(batch.ids), dtype=bool)
+    n = len(batch.ids)
+    adj = sp.csr_matrix((np.ones(len(batch.src), dtype=bool), (batch.src, batch.dst)), shape=(n, n))
+    reach = np.asarray(transitive_closure(adj)[batch.root].sum(axis=0)).ravel() > 0
     reach[batch.root] = True
-    for _ in range(len(batch.ids)):
-        new = reach.copy()
-        new[batch.dst[reach[batch.src]]] = True
-        if np.array_equal(new, reach):
-            break
-        reach = new
     return np.flatnonzero((y > 0) & ~reach)
 
 
