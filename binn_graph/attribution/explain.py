@@ -53,7 +53,9 @@ def explain(model, X, method: str = "clamp", *, normalize: str | None = "fan", n
     ----------
     model:
         A fitted :class:`~binn_graph.BINNClassifier` / :class:`~binn_graph.BINNRegressor`, or a
-        :class:`~binn_graph.BINN` module (then ``X`` is in the module's input order and units).
+        :class:`~binn_graph.BINN` module (then ``X`` is in the module's input order and units), or a fitted
+        :class:`~binn_graph.degradation.ProteaseClassifier` (then ``X`` is a list of degradation graphs, options
+        ``abundances``, ``level="node"|"feature"``, ``target``; ``clamp`` means node ablation there).
     X:
         Evaluation samples (a DataFrame whose columns are matched by name).
     method:
@@ -76,6 +78,8 @@ def explain(model, X, method: str = "clamp", *, normalize: str | None = "fan", n
     ``level``, ``importance``, ``normalized_importance``, ``rank`` (1 = most important by the normalised score),
     plus ``output`` for multi-output models and ``p_value``/``q_value`` when a null is run.
     """
+    if callable(getattr(model, "explain_nodes", None)):  # graph classifiers (e.g. degradation.ProteaseClassifier)
+        return model.explain_nodes(X, method="ablation" if method in ("clamp", "ablation") else method, **options)
     if method not in METHODS:
         raise BINNError(f"unknown attribution method {method!r}; choose one of {', '.join(METHODS)}")
     if normalize not in (None, "fan", "subgraph"):

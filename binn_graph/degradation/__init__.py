@@ -1,15 +1,27 @@
 """Proteolysis degradation graphs: peptidome → cleavage DAG → flow model → hidden proteolytic activity.
 
-* :func:`build_graph`, :func:`build_graphs` — one protein's (or every protein's) degradation graph (closure or Hasse edges, exo/endo kinds, P1/P1′ residues);
-* :func:`fit` — the absorbing-Markov-chain flow model by gradient descent (batched message passing) or LP;
-* :func:`inflow_range` — the feasible range of hidden activity (inflow is not identifiable).
+* :func:`build_graph`, :func:`build_graphs` — one protein's (or every protein's) degradation graph (closure or Hasse
+  edges, exo/endo kinds, P1/P1′ residues);
+* :func:`fit` — the absorbing-Markov-chain flow model by gradient descent (batched message passing) or LP, on the
+  replicate mean or per replicate;
+* :func:`inflow_range` — the feasible range of hidden activity (inflow is not identifiable);
+* :func:`cleavage_specificity`, :func:`plot_specificity` — flow-weighted P4…P4′ preferences and their logo;
+* :class:`Enzyme`, :data:`ENZYMES`, :func:`simulate` — a proteolysis simulator with a known true graph;
+* :class:`ProteaseClassifier` — a GraphSAGE classifier of the protease behind a peptidome graph;
+* :func:`plot_graph`, :func:`plot_inflow` — pictures.
 
 Hartman, Malmström & Wallin, "Degradation graphs reveal hidden proteolytic activity in peptidomes",
 PLoS Comput Biol 2026.
 """
 
+from .enzyme import ENZYMES, Enzyme
 from .flow import FlowFit, fit, forward, from_log2, graph_from_edges, inflow_range
 from .graph import DegradationGraph, build_graph, build_graphs, read_fasta
+from .plot import plot_graph, plot_inflow
+from .signatures import ProteaseClassifier, node_features
+from .simulate import simulate
+from .specificity import cleavage_specificity, plot_specificity
 
-__all__ = ["DegradationGraph", "build_graph", "build_graphs", "read_fasta", "FlowFit", "fit", "forward", "inflow_range", "from_log2",
-           "graph_from_edges"]
+__all__ = ["DegradationGraph", "build_graph", "build_graphs", "read_fasta", "FlowFit", "fit", "forward",
+           "inflow_range", "from_log2", "graph_from_edges", "Enzyme", "ENZYMES", "simulate", "cleavage_specificity",
+           "plot_specificity", "ProteaseClassifier", "node_features", "plot_graph", "plot_inflow"]

@@ -10,7 +10,9 @@ Fitting (Hartman, Malmström & Wallin 2026):
 * ``method="gd"``: a softmax per node over (children + absorption), Adam, MSE or symmetric KL, optional L1/L2 on
   the transition probabilities. Many graphs are fitted in one batched call: their disjoint union is propagated
   level by level with ``index_add`` (message passing), and the per-node softmax is PyG's
-  ``torch_geometric.utils.softmax``.
+  ``torch_geometric.utils.softmax``. Adam minimises the *sum* of squared errors over nodes (as the reference
+  solver does), so a protein's fit does not depend on the others in its batch; ``FlowFit.loss`` is the final MSE
+  (mean over nodes).
 * ``method="lp"``: linear programming under mass conservation (``Σ_in F − Σ_out F = Y_u``, root outflow
   ``1 − Y_Ω``) with scipy's HiGHS. The objective is 0, so the answer is one feasible vertex; inflow is generally
   not identifiable, and :func:`inflow_range` reports the minimum and maximum total inflow over the feasible set.
@@ -124,6 +126,17 @@ class FlowFit:
     hidden_activity: float
     hidden_activity_range: tuple[float, float] | None = None
     history: list[float] = field(default_factory=list)
+    graphs: list[DegradationGraph] = field(default_factory=list, repr=False)
+    replicates: pd.DataFrame | None = None  # per replicate: hidden_activity, loss (replicates="each")
+    hidden_activity_sd: float | None = None
+
+    @property
+    def flow(self) -> pd.Series:
+        """Material passed along each edge, ``inflow(source) · probability`` (aligned with ``edge_probabilities``)."""
+        e = self.edge_probabilities
+        keys = list(zip(e["protein"], e["source"])) if "protein" in e.columns else e["source"]
+        return pd.Series(self.inflow.reindex(keys).to_numpy() * e["probability"].to_numpy(), index=e.index,
+                         name="flow")
 
 
 def _observed(graphs: list[DegradationGraph], abundances) -> np.ndarray:
@@ -159,13 +172,30 @@ def _check_values(frame: pd.DataFrame, protein: str) -> None:
 
 
 def fit(graph_or_graphs, abundances, method: str = "gd", *, epochs: int = 1000, lr: float = 0.05,
-        loss: str = "mse", l1: float = 0.0, l2: float = 0.0, seed: int = 0) -> FlowFit:
+        loss: str = "mse", l1: float = 0.0, l2: float = 0.0, seed: int = 0, replicates: str = "mean",
+        feasible_range: bool = True) -> FlowFit:
     """Fit transition probabilities to observed abundances (see the module docstring).
 
-    ``abundances``: a Series (peptide id → abundance) or a DataFrame of replicates (fitted on their mean), or a
-    list of those for a list of graphs.
+    Parameters
+    ----------
+    graph_or_graphs:
+        A :class:`DegradationGraph`, a list of them, or a dict keyed by protein id.
+    abundances:
+        Linear-scale abundances: a Series (peptide id → abundance) or a DataFrame of replicates (columns), or a
+        list of those aligned with a list of graphs, or a dict keyed by protein id (matched by id).
+    replicates:
+        ``"mean"`` fits the replicate mean; ``"each"`` fits every replicate (all in one batched GD call, or one LP
+        each) and reports the mean of the per-replicate fits with ``hidden_activity_sd`` and a ``replicates``
+        table; ``edge_probabilities`` then has a ``probability_sd`` column.
+    feasible_range:
+        Also solve the two LPs of :func:`inflow_range` for ``hidden_activity_range`` (always done for ``lp``).
     """
-    graphs = graph_or_graphs if isinstance(graph_or_graphs, (list, tuple)) else [graph_or_graphs]
+    graphs, abundances = _align(graph_or_graphs, abundances)
+    if replicates not in ("mean", "each"):
+        raise DataValidationError(f"replicates must be 'mean' or 'each', not {replicates!r}")
+    if replicates == "each":
+        return _fit_replicates(graphs, abundances, method, dict(epochs=epochs, lr=lr, loss=loss, l1=l1, l2=l2,
+                                                                 seed=seed, feasible_range=feasible_range))
     batch = _batch(graphs)
     y = _observed(graphs, abundances)
     if method == "lp":
@@ -186,7 +216,8 @@ def fit(graph_or_graphs, abundances, method: str = "gd", *, epochs: int = 1000, 
         p = softmax(logits, group, num_nodes=n)
         w, alpha = p[:e], p[e:]
         pred = _propagate(batch, w) * alpha
-        value = _loss(pred, target, loss) + l1 * w.abs().sum() + l2 * (w * w).sum()
+        # summed (not averaged) over nodes: each protein's gradients do not depend on what else is in the batch
+        value = _loss(pred, target, loss, reduce="sum") + l1 * w.abs().sum() + l2 * (w * w).sum()
         value.backward()
         opt.step()
         history.append(float(value.detach()))
@@ -196,12 +227,109 @@ def fit(graph_or_graphs, abundances, method: str = "gd", *, epochs: int = 1000, 
         inflow = _propagate(batch, w)
         pred = inflow * alpha
         final = float(_loss(pred.float(), target, loss))
-    return _result(graphs, batch, y, w.numpy(), alpha.numpy(), inflow.numpy(), final, "gd", history)
+    fitted = _result(graphs, batch, y, w.numpy(), alpha.numpy(), inflow.numpy(), final, "gd", history)
+    if feasible_range:
+        fitted.hidden_activity_range = inflow_range(graphs, batch=batch, y=y)
+    return fitted
 
 
-def _loss(pred: torch.Tensor, target: torch.Tensor, kind: str) -> torch.Tensor:
+def _align(graph_or_graphs, abundances):
+    """Graphs and abundance tables as two aligned lists (dicts are matched by protein id)."""
+    if isinstance(graph_or_graphs, dict):
+        if not isinstance(abundances, dict):
+            raise DataValidationError("graphs given as a dict need abundances as a dict keyed by the same protein ids")
+        missing = sorted(set(graph_or_graphs) - set(abundances))
+        extra = sorted(set(abundances) - set(graph_or_graphs))
+        if missing or extra:
+            raise DataValidationError(f"protein ids differ between graphs and abundances: no abundances for "
+                                      f"{missing[:5]}, no graph for {extra[:5]}")
+        keys = list(graph_or_graphs)
+        return [graph_or_graphs[k] for k in keys], [abundances[k] for k in keys]
+    graphs = list(graph_or_graphs) if isinstance(graph_or_graphs, (list, tuple)) else [graph_or_graphs]
+    return graphs, abundances
+
+
+def _fit_replicates(graphs, abundances, method: str, options: dict) -> FlowFit:
+    tables = abundances if isinstance(abundances, (list, tuple)) else [abundances]
+    if not all(isinstance(t, pd.DataFrame) for t in tables):
+        raise DataValidationError("replicates='each' needs a DataFrame of replicates (columns) per protein")
+    columns = list(tables[0].columns)
+    for g, t in zip(graphs, tables):
+        if list(t.columns) != columns:
+            raise DataValidationError(f"{g.protein_id}: replicate columns {list(t.columns)} differ from {columns}")
+    mean = fit(graphs, [t.mean(axis=1) for t in tables], method, **options)
+    if method == "gd":  # every replicate of every protein in one batched call
+        copies = [_relabel(g, f"{g.protein_id} [{c}]") for c in columns for g in graphs]
+        series = [t[c].rename({g.protein_id: f"{g.protein_id} [{c}]"}) for c in columns for g, t in zip(graphs, tables)]
+        every = fit(copies, series, "gd", **{**options, "feasible_range": False})
+        per = _split_replicates(every, graphs, columns)
+    else:
+        per = {c: fit(graphs, [t[c] for t in tables], method, **options) for c in columns}
+    probs = np.column_stack([per[c].edge_probabilities["probability"].to_numpy() for c in columns])
+    stack = lambda attr: np.column_stack([getattr(per[c], attr).to_numpy() for c in columns])  # noqa: E731
+    edges = per[columns[0]].edge_probabilities.copy()
+    edges["probability"] = probs.mean(axis=1)
+    edges["probability_sd"] = probs.std(axis=1, ddof=1) if len(columns) > 1 else 0.0
+    first = per[columns[0]]
+    table = pd.DataFrame({"hidden_activity": [per[c].hidden_activity for c in columns],
+                          "loss": [per[c].loss for c in columns]}, index=pd.Index(columns, name="replicate"))
+    ranges = [per[c].hidden_activity_range for c in columns]
+    if all(r is not None for r in ranges):
+        table["hidden_activity_min"] = [r[0] for r in ranges]
+        table["hidden_activity_max"] = [r[1] for r in ranges]
+    index = first.inflow.index
+    return FlowFit(edges, pd.Series(stack("absorption").mean(1), index=index),
+                   pd.Series(stack("inflow").mean(1), index=index), pd.Series(stack("predicted").mean(1), index=index),
+                   pd.Series(stack("observed").mean(1), index=index), float(table["loss"].mean()), method,
+                   float(table["hidden_activity"].mean()), mean.hidden_activity_range, [], list(graphs), table,
+                   float(table["hidden_activity"].std(ddof=1)) if len(columns) > 1 else 0.0)
+
+
+def _relabel(g: DegradationGraph, new_id: str) -> DegradationGraph:
+    nodes = g.nodes.copy()
+    nodes.loc[nodes["is_root"], "id"] = new_id
+    edges = g.edges.copy()
+    edges["source"] = edges["source"].replace({g.protein_id: new_id})
+    return DegradationGraph(new_id, g.sequence, nodes, edges, g.mode, g.report)
+
+
+def _split_replicates(every: FlowFit, graphs, columns) -> dict:
+    """Per-replicate FlowFits out of one batched fit over relabelled copies (replicate-major order)."""
+    n_edges = sum(len(g.edges) for g in graphs)
+    n_nodes = sum(len(g.nodes) for g in graphs)
+    index = _node_index(graphs)
+    is_root = np.concatenate([g.nodes["is_root"].to_numpy() for g in graphs])
+    template = pd.DataFrame({"source": np.concatenate([g.edges["source"].to_numpy() for g in graphs]),
+                             "target": np.concatenate([g.edges["target"].to_numpy() for g in graphs])})
+    if len(graphs) > 1:
+        template.insert(0, "protein", np.concatenate([[g.protein_id] * len(g.edges) for g in graphs]))
+    out = {}
+    for i, c in enumerate(columns):
+        edges = template.assign(
+            probability=every.edge_probabilities["probability"].to_numpy()[i * n_edges:(i + 1) * n_edges])
+        sl = slice(i * n_nodes, (i + 1) * n_nodes)
+        obs, inflow = every.observed.to_numpy()[sl], every.inflow.to_numpy()[sl]
+        alpha, pred = every.absorption.to_numpy()[sl], every.predicted.to_numpy()[sl]
+        hidden = float(inflow[~is_root].sum() / max(obs[~is_root].sum(), 1e-300))
+        out[c] = FlowFit(edges, pd.Series(alpha, index=index), pd.Series(inflow, index=index),
+                         pd.Series(pred, index=index), pd.Series(obs, index=index),
+                         float(np.mean((pred - obs) ** 2)), "gd", hidden, None, [], list(graphs))
+    return out
+
+
+def _node_index(graphs) -> pd.Index:
+    nodes = [n for g in graphs for n in g.nodes["id"]]
+    if len(graphs) > 1:
+        proteins = [g.protein_id for g in graphs for _ in range(len(g.nodes))]
+        return pd.MultiIndex.from_arrays([proteins, nodes], names=["protein", "node"])
+    return pd.Index(nodes, name="node")
+
+
+def _loss(pred: torch.Tensor, target: torch.Tensor, kind: str, reduce: str = "mean") -> torch.Tensor:
+    """MSE (mean over nodes, or the sum of squares for the optimiser) or symmetric KL (always summed)."""
     if kind == "mse":
-        return torch.mean((pred - target) ** 2)
+        squares = (pred - target) ** 2
+        return squares.sum() if reduce == "sum" else squares.mean()
     if kind == "kl":
         eps = 1e-9
         p, q = target + eps, pred + eps
@@ -211,9 +339,9 @@ def _loss(pred: torch.Tensor, target: torch.Tensor, kind: str) -> torch.Tensor:
 
 def _lp_system(batch: _Batch, y: np.ndarray):
     n, e = len(batch.ids), len(batch.src)
-    A = np.zeros((n, e))
-    A[batch.dst, np.arange(e)] += 1.0  # inflow
-    A[batch.src, np.arange(e)] -= 1.0  # outflow
+    cols = np.arange(e)
+    A = sp.csr_matrix((np.concatenate([np.ones(e), -np.ones(e)]),  # +inflow, −outflow (sparse: n × e)
+                       (np.concatenate([batch.dst, batch.src]), np.concatenate([cols, cols]))), shape=(n, e))
     b = y.copy()
     b[batch.root] = y[batch.root] - 1.0  # root: -outflow = Y_root - 1
     return A, b
@@ -282,4 +410,5 @@ def _result(graphs, batch, y, w, alpha, inflow, loss, method, history) -> FlowFi
     non_root[batch.root] = False
     hidden = float(inflow[non_root].sum() / max(y[non_root].sum(), 1e-300))
     return FlowFit(edges, pd.Series(alpha, index=index), pd.Series(inflow, index=index),
-                   pd.Series(pred, index=index), pd.Series(y, index=index), loss, method, hidden, None, history)
+                   pd.Series(pred, index=index), pd.Series(y, index=index), loss, method, hidden, None, history,
+                   list(graphs))
