@@ -175,7 +175,8 @@ class ProteaseClassifier:
         return torch.cat(out).numpy()
 
     def predict(self, graphs, abundances=None) -> np.ndarray:
-        return self.classes_[self.predict_proba(graphs, abundances).argmax(axis=1)]
+        proba = self.predict_proba(graphs, abundances)
+        return self.classes_[proba.argmax(axis=1)]
 
     def score(self, graphs, labels, abundances=None) -> float:
         """Accuracy."""
