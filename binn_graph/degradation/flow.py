@@ -9,8 +9,10 @@ Fitting (Hartman, Malmström & Wallin 2026):
 
 * ``method="gd"``: a softmax per node over (children + absorption), Adam, MSE or symmetric KL, optional L1/L2 on
   the transition probabilities. Many graphs are fitted in one batched call: their disjoint union is propagated
-  level by level with ``index_add`` (message passing), and the per-node softmax is PyG's
-  ``torch_geometric.utils.softmax``. Adam minimises the *sum* of squared errors over nodes (as the reference
+  level by level (message passing: a scatter-add per level). The forward pass and its hand-written backward run
+  inside one ``torch.autograd.Function`` on NumPy segment reductions, which is ~2× faster than autograd through
+  PyG's ``softmax`` and ``index_add`` on small graphs and gives the same gradient (checked against that autograd
+  path in the tests); the optimiser is ``torch.optim.Adam``. Adam minimises the *sum* of squared errors over nodes (as the reference
   solver does), so a protein's fit does not depend on the others in its batch; ``FlowFit.loss`` is the final MSE
   (mean over nodes).
 * ``method="lp"``: linear programming under mass conservation (``Σ_in F − Σ_out F = Y_u``, root outflow
@@ -62,6 +64,17 @@ class _Batch:
     dst: np.ndarray
     level: np.ndarray  # longest path from the root
     steps: list = field(default_factory=list)  # per level: (edge ids, source nodes, target nodes) as tensors
+    segments: "_Segments | None" = None
+    np_steps: list = field(default_factory=list)  # the same steps as NumPy arrays
+
+
+@dataclass
+class _Segments:
+    """Softmax groups made contiguous: ``order`` sorts ``[edges, absorptions]`` by node; segment starts/counts."""
+
+    order: np.ndarray
+    starts: np.ndarray
+    counts: np.ndarray
 
 
 def _batch(graphs: list[DegradationGraph]) -> _Batch:
@@ -81,11 +94,16 @@ def _batch(graphs: list[DegradationGraph]) -> _Batch:
     if level is None:  # pragma: no cover - containment graphs are acyclic
         raise DataValidationError("the degradation graph has a cycle")
     batch = _Batch(ids, np.array(roots), np.array(graph_of), src_a, dst_a, level)
+    group = np.concatenate([src_a, np.arange(offset)])  # softmax groups: a node's out-edges and its absorption
+    order = np.argsort(group, kind="stable")
+    counts = np.bincount(group, minlength=offset)
+    batch.segments = _Segments(order, np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
     dst_level = level[dst_a]
     for lvl in range(1, int(level.max()) + 1 if len(level) else 1):
         sel = np.flatnonzero(dst_level == lvl)
         if len(sel):
             batch.steps.append((torch.as_tensor(sel), torch.as_tensor(src_a[sel]), torch.as_tensor(dst_a[sel])))
+            batch.np_steps.append((sel, src_a[sel], dst_a[sel]))
     return batch
 
 
@@ -95,6 +113,63 @@ def _propagate(batch: _Batch, w: torch.Tensor) -> torch.Tensor:
     for sel, s, d in batch.steps:  # level by level: every source of a level is final before it is read
         inflow = inflow.index_add(0, d, inflow[s] * w[sel])
     return inflow
+
+
+def _softmax(batch: _Batch, logits: np.ndarray) -> np.ndarray:
+    """Per-node softmax over (out-edges, absorption), float64, in ``[edges, absorptions]`` order."""
+    seg = batch.segments
+    sorted_logits = logits.astype(np.float64)[seg.order]
+    ex = np.exp(sorted_logits - np.repeat(np.maximum.reduceat(sorted_logits, seg.starts), seg.counts))
+    p = np.empty_like(ex)
+    p[seg.order] = ex / np.repeat(np.add.reduceat(ex, seg.starts), seg.counts)
+    return p
+
+
+def _inflow(batch: _Batch, w: np.ndarray) -> np.ndarray:
+    """Inflow per node: 1 at the roots, then level by level ``inflow(u) += inflow(v) · w(v, u)``."""
+    n = len(batch.ids)
+    inflow = np.zeros(n)
+    inflow[batch.root] = 1.0
+    for sel, src, dst in batch.np_steps:
+        inflow += np.bincount(dst, inflow[src] * w[sel], minlength=n)
+    return inflow
+
+
+class _FlowPass(torch.autograd.Function):
+    """logits ``[E + N]`` → (softmax probabilities ``[E + N]``, predicted abundance ``[N]``).
+
+    The same numbers as autograd through a per-node softmax and :func:`_propagate` (tested against it), computed
+    with NumPy segment reductions and ``bincount`` and a hand-written backward (the adjoint of the level-by-level
+    propagation in reverse level order, then the softmax Jacobian), which cuts the per-operation overhead that
+    dominates small graphs.
+    """
+
+    @staticmethod
+    def forward(ctx, logits, batch: _Batch):
+        p = _softmax(batch, logits.detach().numpy())
+        alpha = p[len(batch.src):]
+        inflow = _inflow(batch, p[:len(batch.src)])
+        ctx.p, ctx.inflow, ctx.batch = p, inflow, batch
+        return torch.from_numpy(p.astype(np.float32)), torch.from_numpy((inflow * alpha).astype(np.float32))
+
+    @staticmethod
+    def backward(ctx, grad_p, grad_pred):
+        p, inflow, batch = ctx.p, ctx.inflow, ctx.batch
+        seg = batch.segments
+        n, e = len(batch.ids), len(batch.src)
+        w, alpha = p[:e], p[e:]
+        gp = grad_pred.numpy().astype(np.float64)
+        adjoint = gp * alpha  # ∂L/∂inflow, completed in reverse level order
+        for sel, src, dst in reversed(batch.np_steps):  # a level's targets are final before its sources read them
+            adjoint += np.bincount(src, adjoint[dst] * w[sel], minlength=n)
+        g = np.concatenate([inflow[batch.src] * adjoint[batch.dst], gp * inflow])  # ∂L/∂w, ∂L/∂α
+        if grad_p is not None:
+            g += grad_p.numpy()
+        weighted = (g * p)[seg.order]  # softmax Jacobian: p ⊙ (g − Σ_group p g)
+        total = np.repeat(np.add.reduceat(weighted, seg.starts), seg.counts)
+        out = np.empty_like(weighted)
+        out[seg.order] = weighted - p[seg.order] * total
+        return torch.from_numpy(out.astype(np.float32)), None
 
 
 def forward(graph: DegradationGraph, probabilities: dict[tuple[str, str], float]) -> pd.DataFrame:
@@ -202,32 +277,26 @@ def fit(graph_or_graphs, abundances, method: str = "gd", *, epochs: int = 1000, 
         return _fit_lp(graphs, batch, y)
     if method != "gd":
         raise DataValidationError(f"method must be 'gd' or 'lp', not {method!r}")
-    from torch_geometric.utils import softmax
-
     torch.manual_seed(seed)
     n, e = len(batch.ids), len(batch.src)
     logits = torch.zeros(e + n, requires_grad=True)
-    group = torch.as_tensor(np.concatenate([batch.src, np.arange(n)]))
     target = torch.as_tensor(y, dtype=torch.float32)
     opt = torch.optim.Adam([logits], lr=lr)
     history = []
     for _ in range(epochs):
         opt.zero_grad()
-        p = softmax(logits, group, num_nodes=n)
-        w, alpha = p[:e], p[e:]
-        pred = _propagate(batch, w) * alpha
+        p, pred = _FlowPass.apply(logits, batch)
+        w = p[:e]
         # summed (not averaged) over nodes: each protein's gradients do not depend on what else is in the batch
         value = _loss(pred, target, loss, reduce="sum") + l1 * w.abs().sum() + l2 * (w * w).sum()
         value.backward()
         opt.step()
         history.append(float(value.detach()))
-    with torch.no_grad():
-        p = softmax(logits, group, num_nodes=n)
-        w, alpha = p[:e].double(), p[e:].double()
-        inflow = _propagate(batch, w)
-        pred = inflow * alpha
-        final = float(_loss(pred.float(), target, loss))
-    fitted = _result(graphs, batch, y, w.numpy(), alpha.numpy(), inflow.numpy(), final, "gd", history)
+    p = _softmax(batch, logits.detach().numpy())
+    w, alpha = p[:e], p[e:]
+    inflow = _inflow(batch, w)
+    final = float(_loss(torch.from_numpy(inflow * alpha), torch.from_numpy(y), loss))
+    fitted = _result(graphs, batch, y, w, alpha, inflow, final, "gd", history)
     if feasible_range:
         fitted.hidden_activity_range = inflow_range(graphs, batch=batch, y=y)
     return fitted

@@ -130,3 +130,29 @@ def test_build_graphs_from_fasta(tmp_path, actin):
     (tmp_path / "bad.fasta").write_text("ACDE\n")
     with pytest.raises(DataValidationError, match="before the first"):
         read_fasta(tmp_path / "bad.fasta")
+
+
+def test_hand_written_gradient_matches_autograd_through_pyg_softmax(actin):
+    import torch
+    from torch_geometric.utils import softmax
+
+    from binn_graph.degradation.flow import _batch, _FlowPass, _observed, _propagate
+
+    sequence, table = actin
+    g = build_graph(sequence, table["Peptide"], protein_id="P60709")
+    linear = from_log2(table.drop_duplicates("Peptide").set_index("Peptide").filter(like="Area"))
+    y = _observed([g, toy()], [linear.loc[linear.index.isin(g.peptides)].fillna(0.0).mean(axis=1), pd.Series(TOY_Y)])
+    batch = _batch([g, toy()])
+    n, e = len(batch.ids), len(batch.src)
+    target = torch.as_tensor(y)
+    logits = torch.randn(e + n, dtype=torch.float64, generator=torch.Generator().manual_seed(0), requires_grad=True)
+    p, pred = _FlowPass.apply(logits, batch)
+    (((pred.double() - target) ** 2).sum() + p[:e].double().sum()).backward()
+    ours = logits.grad.clone()
+    logits.grad = None
+    group = torch.as_tensor(np.concatenate([batch.src, np.arange(n)]))
+    q = softmax(logits, group, num_nodes=n)
+    reference = _propagate(batch, q[:e]) * q[e:]
+    (((reference - target) ** 2).sum() + q[:e].sum()).backward()
+    np.testing.assert_allclose(pred.double().detach().numpy(), reference.detach().numpy(), atol=1e-7)
+    np.testing.assert_allclose(ours.numpy(), logits.grad.numpy(), atol=1e-6)

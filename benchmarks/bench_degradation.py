@@ -1,0 +1,153 @@
+"""Degradation graphs: flow-model GD and the simulator, side by side with the degradation-graphs reference code.
+
+* β-actin (real trypsin peptidome, closure graph, 70 peptides / 229 edges): 1,000 GD epochs, ours vs the reference
+  ``run_gradient_descent`` (both warmed up once, same machine, same run). Target ≥ 20×.
+* Proteome: 2,000 simulated proteins (random sequences with UniProt residue frequencies, 300–450 aa, trypsin,
+  ~50 observed peptides each, closure graphs of the observed peptides), 1,000 GD epochs in one batched call.
+  Target ≤ 60 s. The reference is timed on the largest of these graphs for 20 epochs and extrapolated.
+* Simulation of one 375-aa β-actin digest (100 and 500 kept events), ours vs the reference ``ProteolysisSimulator``
+  (100 successful cleaves). Target ≤ 0.5 s.
+
+The reference (MIT, github.com/ErikHartman/degradation-graphs) is *not* part of this project: pass the path of its
+``src`` directory with ``--reference``; without it only our side runs. Usage:
+python benchmarks/bench_degradation.py --reference /tmp/degradation-graphs/src [--write benchmarks/RESULTS.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from binn_graph.datasets import data_path
+from binn_graph.degradation import build_graph, fit, from_log2, read_fasta, simulate
+
+# UniProtKB/Swiss-Prot amino-acid composition (release 2024, %), for random proteome sequences
+COMPOSITION = {"A": 8.25, "R": 5.53, "N": 4.06, "D": 5.45, "C": 1.37, "Q": 3.93, "E": 6.75, "G": 7.07, "H": 2.27,
+               "I": 5.96, "L": 9.66, "K": 5.84, "M": 2.42, "F": 3.86, "P": 4.70, "S": 6.56, "T": 5.34, "W": 1.08,
+               "Y": 2.92, "V": 6.87}
+
+
+def actin():
+    sequence = read_fasta(data_path("peptidome/ACTB_P60709.fasta"))["P60709"]
+    table = pd.read_csv(data_path("peptidome/actb_trp.csv"))
+    graph = build_graph(sequence, table["Peptide"], protein_id="P60709")
+    linear = from_log2(table.groupby("Peptide").mean()).reindex(graph.peptides).fillna(0.0).mean(axis=1)
+    return sequence, graph, linear
+
+
+def timed(fn, repeat: int = 1) -> float:
+    best = np.inf
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def reference_gd(src: Path, graph, abundances: pd.Series, epochs: int) -> float:
+    sys.path.insert(0, str(src))
+    from solver_gd import run_gradient_descent  # noqa: E402  (the reference, read from --reference)
+
+    g = graph.to_networkx()
+    y = (abundances / abundances.sum()).to_dict()
+    with contextlib.redirect_stdout(io.StringIO()):
+        run_gradient_descent(g, y, graph.root, num_epochs=2, verbose=False)  # warm-up
+        return timed(lambda: run_gradient_descent(g, y, graph.root, num_epochs=epochs, lr=0.05, verbose=False))
+
+
+def reference_simulation(src: Path, sequence: str, n: int) -> float:
+    sys.path.insert(0, str(src))
+    from proteolysis_simulator import Enzyme, ProteolysisSimulator  # noqa: E402
+
+    trypsin = Enzyme([("(.)(.)([R|K])([^P])(.)(.)", 1)])
+    simulator = ProteolysisSimulator(verbose=False, random_seed=0)
+    return timed(lambda: simulator.simulate_proteolysis(sequence, trypsin, n_succesful_cleaves=n), repeat=3)
+
+
+def proteome(n_proteins: int, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    residues = np.array(list(COMPOSITION))
+    p = np.array(list(COMPOSITION.values()))
+    sequences = {f"SIM{i:05d}": "M" + "".join(rng.choice(residues, size=int(rng.integers(300, 451)) - 1, p=p / p.sum()))
+                 for i in range(n_proteins)}
+    start = time.perf_counter()
+    counts, _ = simulate(sequences, "trypsin", n_events=250, seed=seed)
+    sim_seconds = time.perf_counter() - start
+    graphs, abundances = [], []
+    for pid, c in counts.items():
+        observed = c[(c > 0) & (c.index != pid)]
+        observed = observed.groupby(observed.index.str.split("@").str[0]).sum()
+        graphs.append(build_graph(sequences[pid], observed.index, protein_id=pid))
+        abundances.append(observed)
+    return graphs, abundances, sim_seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reference", type=Path, help="src/ directory of ErikHartman/degradation-graphs")
+    parser.add_argument("--proteins", type=int, default=2000)
+    parser.add_argument("--epochs", type=int, default=1000)
+    parser.add_argument("--write", type=Path)
+    args = parser.parse_args()
+    rows = []
+    sequence, graph, linear = actin()
+    fit(graph, linear, "gd", epochs=5, feasible_range=False)  # warm-up (imports, allocator)
+    ours = timed(lambda: fit(graph, linear, "gd", epochs=args.epochs, feasible_range=False), repeat=3)
+    if args.reference:
+        ref = reference_gd(args.reference, graph, linear, args.epochs)
+        rows.append(("β-actin GD, 1,000 epochs (70 peptides, 229 edges)", f"{ref:.2f} s", f"{ours:.2f} s",
+                     f"{ref / ours:.0f}×", "≥ 20×"))
+    else:
+        rows.append(("β-actin GD, 1,000 epochs (70 peptides, 229 edges)", "22 s (quoted)", f"{ours:.2f} s",
+                     f"{22 / ours:.0f}× vs quoted", "≥ 20×"))
+    print(rows[-1])
+    for n in (100, 500):
+        sim = timed(lambda: simulate(sequence, "trypsin", n_events=n, seed=1), repeat=3)
+        if args.reference and n == 100:
+            ref = reference_simulation(args.reference, sequence, n)
+            rows.append((f"simulate one 375-aa digest, {n} events", f"{ref:.2f} s", f"{sim:.3f} s",
+                         f"{ref / sim:.0f}×", "≤ 0.5 s"))
+        else:
+            rows.append((f"simulate one 375-aa digest, {n} events", "", f"{sim:.3f} s", "", "≤ 0.5 s"))
+        print(rows[-1])
+    graphs, abundances, sim_seconds = proteome(args.proteins)
+    n_nodes = sum(len(g.nodes) for g in graphs)
+    n_edges = sum(len(g.edges) for g in graphs)
+    start = time.perf_counter()
+    result = fit(graphs, abundances, "gd", epochs=args.epochs, feasible_range=False)
+    batched = time.perf_counter() - start
+    largest = max(graphs, key=lambda g: len(g.edges))
+    ref_text, ratio = "", ""
+    if args.reference:
+        per_epoch = reference_gd(args.reference, largest, abundances[graphs.index(largest)], 20) / 20
+        extrapolated = per_epoch * args.epochs * sum(len(g.edges) for g in graphs) / len(largest.edges)
+        ref_text = f"{per_epoch * 1000:.0f} ms/epoch on the largest graph → ≈ {extrapolated / 3600:.1f} h (extrapolated)"
+        ratio = f"≈ {extrapolated / batched:.0f}×"
+    rows.append((f"proteome GD: {len(graphs):,} proteins, {n_nodes:,} nodes, {n_edges:,} edges, "
+                 f"{args.epochs:,} epochs, one batched call", ref_text, f"{batched:.1f} s (MSE {result.loss:.2g})",
+                 ratio, "≤ 60 s"))
+    print(rows[-1])
+    print(f"(simulating the {len(graphs):,} digests took {sim_seconds:.0f} s)")
+    if args.write:
+        from _results import write_section
+
+        lines = ["## Degradation graphs, side by side with the degradation-graphs reference code (issue: degradation)",
+                 "", "Command: `python benchmarks/bench_degradation.py --reference <degradation-graphs>/src "
+                 "--write benchmarks/RESULTS.md` (2 cores; the reference is fetched separately and never committed). "
+                 "Both solvers are warmed up once and timed in the same process; best of 3 for ours.", "",
+                 "| task | reference | binn-graph | ratio | target |", "|---|---|---|---|---|"]
+        lines += [f"| {' | '.join(r)} |" for r in rows]
+        lines += ["", f"Simulating the {len(graphs):,} proteome digests took {sim_seconds:.0f} s "
+                  "(250 kept trypsin events each).", ""]
+        write_section(args.write, lines[0], "\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()
