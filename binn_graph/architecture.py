@@ -166,6 +166,7 @@ class Architecture:
         relations: Iterable[str] = _DEFAULT_RELATIONS,
         target_type: str = "pathway",
         strict: bool = False,
+        residual: bool = False,
     ) -> "Architecture":
         """Compile ``graph`` for the given inputs.
 
@@ -191,13 +192,20 @@ class Architecture:
         strict:
             Raise :class:`~binn_graph.errors.FeatureMismatchError` when a feature
             is not in the graph, instead of reporting it.
+        residual:
+            dag mode: input features that are nodes of the graph but lie outside
+            every mask (no path to a pathway) feed the output directly (relation
+            ``"residual"``): a linear branch beside the masked network, instead
+            of being dropped.
         """
         input_types = [input_type] if isinstance(input_type, str) else list(input_type)
         report = BuildReport()
         feature_ids = _match_features(graph, input_types, features, strict, report)
         if mode == "dag":
-            arch = _compile_dag(graph, input_types, feature_ids, set(relations), target_type, report)
+            arch = _compile_dag(graph, input_types, feature_ids, set(relations), target_type, report, residual)
         elif mode == "layered":
+            if residual:
+                raise GraphStructureError("residual=True needs mode='dag'")
             if n_levels is None or int(n_levels) < 1:
                 raise GraphStructureError("mode='layered' needs n_levels >= 1 (depth below the root)")
             if len(input_types) != 1:
@@ -255,7 +263,7 @@ def _finish(order_keys: pd.DataFrame, levels: np.ndarray, edges: pd.DataFrame, m
     return arch
 
 
-def _compile_dag(graph, input_types, feature_ids, relations, target_type, report) -> Architecture:
+def _compile_dag(graph, input_types, feature_ids, relations, target_type, report, residual=False) -> Architecture:
     # global node table over every type that the allowed relations touch
     edge_types = [et for et in graph.edge_types if et[1] in relations]
     types = list(dict.fromkeys([*input_types, *[t for et in edge_types for t in (et[0], et[2])], target_type]))
@@ -312,13 +320,19 @@ def _compile_dag(graph, input_types, feature_ids, relations, target_type, report
     reaches_sink[down] = True
     keep = reachable & reaches_sink[:n]
     dead_inputs = inputs[~keep[inputs]]
-    report.add("compile", "dropped", "input features with no path to a pathway", len(dead_inputs),
-               "no member_of (or other upward) edge leads to the output", examples=node_id[dead_inputs][:5])
+    if residual:
+        report.add("compile", "kept", "input features outside every mask, fed straight to the output (residual)",
+                   len(dead_inputs), examples=node_id[dead_inputs][:5])
+    else:
+        report.add("compile", "dropped", "input features with no path to a pathway", len(dead_inputs),
+                   "no member_of (or other upward) edge leads to the output", examples=node_id[dead_inputs][:5])
     dead_mid = np.flatnonzero(reachable & ~reaches_sink[:n] & ~is_input)
     report.add("compile", "dropped", "intermediate nodes with no path to a pathway", len(dead_mid),
                examples=node_id[dead_mid][:5])
     if not keep[inputs].any():
         raise GraphStructureError("none of the input features has a path to a pathway")
+    if residual:
+        keep[dead_inputs] = True
     sub = np.flatnonzero(keep)
     e_keep = keep[src] & keep[dst]
     src, dst, rel = src[e_keep], dst[e_keep], rel[e_keep]
@@ -334,9 +348,11 @@ def _compile_dag(graph, input_types, feature_ids, relations, target_type, report
     order[:] = rank.to_numpy().astype(np.int64) + len(inputs)
     order[:n][is_input] = input_order[is_input]
     keys["_order"] = order
-    all_src = np.concatenate([src, sinks])
-    all_dst = np.concatenate([dst, np.full(len(sinks), n)])
-    all_rel = np.concatenate([rel, np.full(len(sinks), "output", dtype=object)])
+    extra = dead_inputs if residual else np.array([], dtype=np.int64)
+    all_src = np.concatenate([src, sinks, extra])
+    all_dst = np.concatenate([dst, np.full(len(sinks) + len(extra), n)])
+    all_rel = np.concatenate([rel, np.full(len(sinks), "output", dtype=object),
+                              np.full(len(extra), "residual", dtype=object)])
     keep_nodes = np.append(keep, True)
     remap = np.full(n + 1, -1)
     remap[keep_nodes] = np.arange(keep_nodes.sum())

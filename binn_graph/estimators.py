@@ -81,7 +81,17 @@ class _BaseBINN(BaseEstimator):
                  impute: str = "mean", scale: bool = True, max_epochs: int = 200, batch_size: int = 32,
                  lr: float = 1e-3, weight_decay: float = 0.0, l1: float = 0.0, l2: float = 0.0, patience: int = 20,
                  validation_fraction: float = 0.2, strict: bool = False, empty_columns: str = "raise",
-                 kernel: str = "auto", random_state: int | None = None, verbose: bool = False) -> None:
+                 kernel: str = "auto", node_hidden: dict | None = None, subnetwork_activation: str = "sigmoid",
+                 integrator: list | None = None, target_type: str = "pathway", residual: bool = False,
+                 residual_l2: float = 1.0, soft_constraint: float = 0.0, random_state: int | None = None,
+                 verbose: bool = False) -> None:
+        self.residual_l2 = residual_l2
+        self.node_hidden = node_hidden
+        self.subnetwork_activation = subnetwork_activation
+        self.integrator = integrator
+        self.target_type = target_type
+        self.residual = residual
+        self.soft_constraint = soft_constraint
         self.graph = graph
         self.input_type = input_type
         self.mode = mode
@@ -118,8 +128,12 @@ class _BaseBINN(BaseEstimator):
         return None
 
     # ---------------------------------------------------------------- fit
-    def fit(self, X, y):
-        """Compile the graph for X's columns, fit preprocessing on training rows, and train."""
+    def fit(self, X, y, latent_targets: pd.DataFrame | None = None):
+        """Compile the graph for X's columns, fit preprocessing on training rows, and train.
+
+        ``latent_targets`` (with ``soft_constraint`` > 0): samples × latent node ids of measured intermediates
+        (expression, metabolites ...), NaN where a sample is unmeasured; see :mod:`binn_graph.soft_constraint`.
+        """
         if self.graph is None:
             raise TypeError(f"{type(self).__name__} needs graph=KnowledgeGraph(...)")
         if y is None:
@@ -129,7 +143,8 @@ class _BaseBINN(BaseEstimator):
         y_values = _align_target(frame, y, was_frame)
         seed = int(check_random_state(self.random_state).randint(0, 2**31 - 1))
         self.architecture_ = Architecture.from_graph(self.graph, self.input_type, features=list(frame.columns),
-                                                     mode=self.mode, n_levels=self.n_levels, strict=self.strict)
+                                                     mode=self.mode, n_levels=self.n_levels, strict=self.strict,
+                                                     target_type=self.target_type, residual=self.residual)
         self.report_ = self.architecture_.report
         self.n_features_in_ = frame.shape[1]
         if was_frame:
@@ -154,17 +169,57 @@ class _BaseBINN(BaseEstimator):
                          len(self.preprocessor_.unobserved_), examples=self.preprocessor_.unobserved_[:5])
         X_all = to_tensor(self.preprocessor_.transform(inputs))
         torch.manual_seed(seed)
-        self.model_ = BINN(self.architecture_, n_outputs=n_outputs, node_width=self.node_width,
-                           activation=self.activation, norm=self.norm, dropout=self.dropout, heads=self.heads,
-                           kernel=self.kernel, input_width=self.preprocessor_.input_width)
+        self.model_ = self._build_module(n_outputs)
         trainer = Trainer(max_epochs=self.max_epochs, batch_size=self.batch_size, lr=self.lr,
                           weight_decay=self.weight_decay, l1=self.l1, l2=self.l2, patience=self.patience,
                           seed=seed, progress=self.verbose or None)
         target_train = target[idx]
+        loss_fn, module = self._loss(target_train), self.model_
+        output = self.model_.levels[-1]
+        if self.residual and self.residual_l2 and output.groups and output.groups[0] == [0]:
+            residual_weight, task_loss, l2 = output.edge_groups[0].weight, loss_fn, float(self.residual_l2)
+            loss_fn = lambda pred, y: task_loss(pred, y) + l2 * (residual_weight ** 2).sum()  # noqa: E731  ridge
+        if latent_targets is not None or self.soft_constraint:
+            from .soft_constraint import SoftConstrained, constraint_targets
+
+            if latent_targets is None or not self.soft_constraint:
+                raise DataValidationError("a soft constraint needs both soft_constraint=λ > 0 and "
+                                          "fit(..., latent_targets=DataFrame)")
+            if target.dtype != torch.float32:
+                raise DataValidationError("soft constraints are implemented for BINNRegressor")
+            z, self.latent_nodes_, self.latent_target_stats_ = constraint_targets(
+                latent_targets, frame.index, self.architecture_, idx, self.report_)
+            module = SoftConstrained(self.model_, self.latent_nodes_)
+            loss_fn = module.loss(loss_fn, target.shape[1], float(self.soft_constraint))
+            target = torch.cat([target, z], dim=1)
+            target_train = target[idx]
         has_val = len(val_idx) > 0
-        self.history_ = trainer.fit(self.model_, self._loss(target_train), X_all[idx], target_train,
+        self.history_ = trainer.fit(module, loss_fn, X_all[idx], target_train,
                                     X_all[val_idx] if has_val else None, target[val_idx] if has_val else None)
         return self
+
+    def _build_module(self, n_outputs: int) -> BINN:
+        return BINN(self.architecture_, n_outputs=n_outputs, node_width=self.node_width, activation=self.activation,
+                    norm=self.norm, dropout=self.dropout, heads=self.heads, kernel=self.kernel,
+                    input_width=self.preprocessor_.input_width, node_hidden=self.node_hidden,
+                    subnetwork_activation=self.subnetwork_activation, integrator=self.integrator)
+
+    def latent_activations(self, X, nodes: list[str] | None = None) -> pd.DataFrame:
+        """Samples × latent nodes: the first unit of each node's activation (all latent nodes by default)."""
+        from .soft_constraint import node_rows
+
+        inputs = self._inputs(X)
+        arch = self.architecture_
+        if nodes is None:
+            latent = arch.nodes[(arch.nodes["level"] > 0) & (arch.nodes["level"] < arch.nodes["level"].max())]
+            nodes = latent["node_id"].tolist()
+        rows = node_rows(arch, nodes, self.model_.level_widths)
+        self.model_.eval()
+        with torch.no_grad():
+            states = self.model_.level_states(to_tensor(self.preprocessor_.transform(inputs)))
+        values = torch.stack([states[level][row] for level, row in rows], dim=1).numpy()
+        index = X.index if isinstance(X, pd.DataFrame) else None
+        return pd.DataFrame(values, index=index, columns=list(nodes))
 
     # ---------------------------------------------------------------- predict helpers
     def _check_fitted(self) -> None:
@@ -216,9 +271,7 @@ class _BaseBINN(BaseEstimator):
         est.n_features_in_ = spec["n_features_in"]
         if spec["feature_names_in"]:
             est.feature_names_in_ = np.asarray(spec["feature_names_in"], dtype=object)
-        est.model_ = BINN(est.architecture_, n_outputs=spec["n_outputs"], node_width=est.node_width,
-                          activation=est.activation, norm=est.norm, dropout=est.dropout, heads=est.heads,
-                          kernel=est.kernel, input_width=est.preprocessor_.input_width)
+        est.model_ = est._build_module(spec["n_outputs"])
         try:
             est.model_.load_state_dict(payload["state_dict"])
         except RuntimeError as exc:
@@ -270,6 +323,17 @@ class BINNClassifier(ClassifierMixin, _BaseBINN):
         proteomics, where a rare protein may be unobserved in a training fold).
     kernel:
         Sparse kernel (``"auto"``, ``"csr"``, ``"gather"``).
+    node_hidden, subnetwork_activation:
+        Per-node subnetworks, e.g. ``{"gene": [128]}``: each gene is "its SNPs → 128 → 1" (see :class:`BINN`).
+    integrator:
+        Hidden widths of a dense network over the nodes feeding the output (e.g. ``[128]``).
+    target_type:
+        Node type whose top nodes feed the output (``"pathway"``; ``"gene"`` for SNP → gene → phenotype).
+    residual, residual_l2:
+        Feed input columns that are graph nodes outside every mask straight to the output (dag mode), with a ridge
+        penalty ``residual_l2 · Σ w²`` on those weights (unpenalised, a wide linear branch overfits).
+    soft_constraint:
+        λ of the soft constraint; pass ``latent_targets`` to :meth:`fit` (see :mod:`binn_graph.soft_constraint`).
     random_state:
         Seed for the split, the initialisation and the batch order.
     """
@@ -280,13 +344,19 @@ class BINNClassifier(ClassifierMixin, _BaseBINN):
                  impute: str = "mean", scale: bool = True, max_epochs: int = 200, batch_size: int = 32,
                  lr: float = 1e-3, weight_decay: float = 0.0, l1: float = 0.0, l2: float = 0.0, patience: int = 20,
                  validation_fraction: float = 0.2, class_weight: str | dict | None = None, strict: bool = False,
-                 empty_columns: str = "raise", kernel: str = "auto", random_state: int | None = None,
-                 verbose: bool = False) -> None:
+                 empty_columns: str = "raise", kernel: str = "auto", node_hidden: dict | None = None,
+                 subnetwork_activation: str = "sigmoid", integrator: list | None = None, target_type: str = "pathway",
+                 residual: bool = False, residual_l2: float = 1.0, soft_constraint: float = 0.0,
+                 random_state: int | None = None, verbose: bool = False) -> None:
         super().__init__(graph=graph, input_type=input_type, mode=mode, n_levels=n_levels, node_width=node_width,
                          activation=activation, norm=norm, dropout=dropout, heads=heads, impute=impute, scale=scale,
                          max_epochs=max_epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay, l1=l1,
                          l2=l2, patience=patience, validation_fraction=validation_fraction, strict=strict,
-                         empty_columns=empty_columns, kernel=kernel, random_state=random_state, verbose=verbose)
+                         empty_columns=empty_columns, kernel=kernel, node_hidden=node_hidden,
+                         subnetwork_activation=subnetwork_activation, integrator=integrator, target_type=target_type,
+                         residual=residual, residual_l2=residual_l2, soft_constraint=soft_constraint,
+                         random_state=random_state,
+                         verbose=verbose)
         self.class_weight = class_weight
 
     def _stratify(self, y):

@@ -52,13 +52,17 @@ class BINN(nn.Module):
         ``{"gene": [128]}`` makes each gene "its SNPs → 128 → 1" (Kontolati et al. 2025).
     subnetwork_activation:
         Activation inside those node MLPs (default sigmoid, as in that paper).
+    integrator:
+        Hidden widths of a dense network over the latent nodes that feed the output (e.g. ``[128]``: the genes'
+        latents → 128 ReLU → outputs, the "integrator" of Kontolati et al. 2025); its output is added to the
+        sparse root readout (which then acts as a linear skip, and carries any ``residual`` inputs).
     """
 
     def __init__(self, architecture: Architecture, n_outputs: int = 1, node_width: int | Mapping[str, int] = 1,
                  activation: str = "tanh", norm: str | None = "batch", dropout: float = 0.0,
                  heads: str = "root", kernel: str = "auto", input_width: int = 1,
                  node_hidden: Mapping[str, Sequence[int]] | None = None,
-                 subnetwork_activation: str = "sigmoid") -> None:
+                 subnetwork_activation: str = "sigmoid", integrator: Sequence[int] | None = None) -> None:
         super().__init__()
         if heads not in {"root", "all_levels"}:
             raise ValueError(f"heads must be 'root' or 'all_levels', not {heads!r}")
@@ -126,11 +130,33 @@ class BINN(nn.Module):
                 blocks.append(LevelBlock(n_nodes, self.n_outputs, sources, norm=None, dropout=0.0,
                                          activation="identity", kernel=kernel))
         self.levels = nn.ModuleList(blocks)
+        output = self.levels[-1]
+        if output.groups and output.groups[0] == [0]:  # inputs straight to the output: the residual branch
+            with torch.no_grad():  # starts at zero, so it only learns what the masked network cannot explain
+                output.edge_groups[0].weight.zero_()
         if self.fused_inputs:
             self.input_split_sizes = [b - a for a, b in self.input_slices]
             ei = torch.from_numpy(np.concatenate(input_parts, axis=1).astype(np.int64))
             self.input_edges = EdgeLinear(bounds[0][1], input_rows, ei, src_width=self.input_width,
                                           dst_width=first_widths[0], kernel=kernel)
+        self.integrator = None
+        self.integrator_rows: list[tuple[int, Tensor]] = []
+        if integrator:
+            feeding = edges[(edges["level"] == n_levels - 1) & (edges["relation"] != "residual")]["source"].to_numpy()
+            width_in = 0
+            for level in range(1, n_levels - 1):
+                a, b = bounds[level]
+                local = np.sort(feeding[(feeding >= a) & (feeding < b)]) - a
+                if len(local):
+                    k = self.level_widths[level]
+                    rows = (local[:, None] * k + np.arange(k)[None, :]).ravel()
+                    self.integrator_rows.append((level, torch.from_numpy(rows.astype(np.int64))))
+                    width_in += len(rows)
+            layers: list[nn.Module] = []
+            for h in integrator:
+                layers += [nn.Linear(width_in, int(h)), nn.ReLU()]
+                width_in = int(h)
+            self.integrator = nn.Sequential(*layers, nn.Linear(width_in, self.n_outputs))
         self.extra_heads = nn.ModuleList(
             [nn.Linear((b - a) * k, self.n_outputs) for (a, b), k in zip(bounds[1:-1], self.level_widths[1:-1])]
         ) if heads == "all_levels" else None
@@ -163,6 +189,9 @@ class BINN(nn.Module):
     def readout(self, states: list[Tensor]) -> Tensor:
         """Logits ``[batch, n_outputs]`` from computed level states (root plus per-level heads)."""
         out = states[-1].t()
+        if self.integrator is not None:
+            feed = torch.cat([states[level].index_select(0, rows) for level, rows in self.integrator_rows])
+            out = out + self.integrator(feed.t())
         if self.extra_heads is not None:
             for head, h in zip(self.extra_heads, states[1:-1]):
                 out = out + head(h.t())
