@@ -163,3 +163,19 @@ def test_clamp_sensitivity_ranks_dominant_pathway_first(fitted):
     table = explain(constrained, big.genotypes.iloc[600:], method="clamp", normalize=None)
     pathways = table[table["node_type"] == "pathway"].sort_values("rank")
     assert pathways["node_id"].iloc[0] == "sucrose"  # the truth: sucrose ≫ auxin > cytokinin > strigolactone
+
+
+def test_plink_bed_round_trip(tmp_path, study):
+    from bed_reader import to_bed
+
+    G = study.genotypes.iloc[:12, :25]
+    values = G.to_numpy().astype(np.float32)
+    values[2, 3] = np.nan  # a missing call
+    to_bed(tmp_path / "toy.bed", values, properties={"iid": G.index.to_numpy(), "sid": G.columns.to_numpy()})
+    read = read_genotypes(tmp_path / "toy")  # the .bed suffix may be left out
+    assert list(read.index) == list(G.index) and list(read.columns) == list(G.columns)
+    assert np.isnan(read.iloc[2, 3])
+    np.testing.assert_array_equal(np.nan_to_num(read.to_numpy(), nan=-1), np.nan_to_num(values, nan=-1))
+    (tmp_path / "toy.fam").unlink()
+    with pytest.raises(DataValidationError, match="toy.fam"):
+        read_genotypes(tmp_path / "toy.bed")
