@@ -175,9 +175,9 @@ class _BaseBINN(BaseEstimator):
                           seed=seed, progress=self.verbose or None)
         target_train = target[idx]
         loss_fn, module = self._loss(target_train), self.model_
-        output = self.model_.levels[-1]
-        if self.residual and self.residual_l2 and output.groups and output.groups[0] == [0]:
-            residual_weight, task_loss, l2 = output.edge_groups[0].weight, loss_fn, float(self.residual_l2)
+        residual_weight = self.model_.residual_weight
+        if self.residual and self.residual_l2 and residual_weight is not None:
+            task_loss, l2 = loss_fn, float(self.residual_l2)
             loss_fn = lambda pred, y: task_loss(pred, y) + l2 * (residual_weight ** 2).sum()  # noqa: E731  ridge
         if latent_targets is not None or self.soft_constraint:
             from .soft_constraint import SoftConstrained, constraint_targets

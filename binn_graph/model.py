@@ -130,10 +130,9 @@ class BINN(nn.Module):
                 blocks.append(LevelBlock(n_nodes, self.n_outputs, sources, norm=None, dropout=0.0,
                                          activation="identity", kernel=kernel))
         self.levels = nn.ModuleList(blocks)
-        output = self.levels[-1]
-        if output.groups and output.groups[0] == [0]:  # inputs straight to the output: the residual branch
-            with torch.no_grad():  # starts at zero, so it only learns what the masked network cannot explain
-                output.edge_groups[0].weight.zero_()
+        if self.residual_weight is not None:  # starts at zero: it only learns what the masked network cannot explain
+            with torch.no_grad():
+                self.residual_weight.zero_()
         if self.fused_inputs:
             self.input_split_sizes = [b - a for a, b in self.input_slices]
             ei = torch.from_numpy(np.concatenate(input_parts, axis=1).astype(np.int64))
@@ -160,6 +159,12 @@ class BINN(nn.Module):
         self.extra_heads = nn.ModuleList(
             [nn.Linear((b - a) * k, self.n_outputs) for (a, b), k in zip(bounds[1:-1], self.level_widths[1:-1])]
         ) if heads == "all_levels" else None
+
+    @property
+    def residual_weight(self) -> nn.Parameter | None:
+        """Weights of the inputs that feed the output directly (``residual=True`` architectures), else None."""
+        output = self.levels[-1]
+        return output.edge_groups[0].weight if output.groups and output.groups[0] == [0] else None
 
     @property
     def input_ids(self) -> list[str]:

@@ -56,7 +56,7 @@ def constraint_targets(latent_targets: pd.DataFrame, sample_ids: pd.Index, archi
                examples=list(unknown[:5]))
     aligned = frame.reindex(ids).to_numpy(dtype=np.float64)
     train = aligned[train_idx]
-    node_rows(architecture, columns, np.ones(architecture.level_bounds.__len__(), dtype=int))  # columns are latents
+    node_rows(architecture, columns, np.ones(len(architecture.level_bounds), dtype=int))  # refuses non-latent columns
     observed = ~np.isnan(train)
     empty = [c for c, k in zip(columns, observed.sum(axis=0)) if k < 2]
     if empty:

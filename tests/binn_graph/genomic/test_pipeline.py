@@ -116,7 +116,7 @@ def test_residual_branch_recovers_a_planted_unlinked_snp(study):
     residual = arch.edges[arch.edges["relation"] == "residual"]
     assert len(residual) == 300  # 10 decoy genes × 20 SNPs + 100 unlinked
     assert with_residual.model_.integrator is not None
-    weights = with_residual.model_.levels[-1].edge_groups[0].weight.detach().abs().reshape(-1).numpy()
+    weights = with_residual.model_.residual_weight.detach().abs().reshape(-1).numpy()
     ids = arch.nodes["node_id"].to_numpy()[residual["source"].to_numpy()]
     assert ids[np.argmax(weights)] == "rs001050"
     assert weights.max() > 5 * np.median(weights)
