@@ -326,7 +326,6 @@ def _fit_replicates(graphs, abundances, method: str, options: dict) -> FlowFit:
     for g, t in zip(graphs, tables):
         if list(t.columns) != columns:
             raise DataValidationError(f"{g.protein_id}: replicate columns {list(t.columns)} differ from {columns}")
-    mean = fit(graphs, [t.mean(axis=1) for t in tables], method, **options)
     if method == "gd":  # every replicate of every protein in one batched call
         copies = [_relabel(g, f"{g.protein_id} [{c}]") for c in columns for g in graphs]
         series = [t[c].rename({g.protein_id: f"{g.protein_id} [{c}]"}) for c in columns for g, t in zip(graphs, tables)]
@@ -334,6 +333,8 @@ def _fit_replicates(graphs, abundances, method: str, options: dict) -> FlowFit:
         per = _split_replicates(every, graphs, columns)
     else:
         per = {c: fit(graphs, [t[c] for t in tables], method, **options) for c in columns}
+    feasible = inflow_range(graphs, [t.mean(axis=1) for t in tables]) \
+        if method == "lp" or options.get("feasible_range", True) else None
     probs = np.column_stack([per[c].edge_probabilities["probability"].to_numpy() for c in columns])
     stack = lambda attr: np.column_stack([getattr(per[c], attr).to_numpy() for c in columns])  # noqa: E731
     edges = per[columns[0]].edge_probabilities.copy()
@@ -350,7 +351,7 @@ def _fit_replicates(graphs, abundances, method: str, options: dict) -> FlowFit:
     return FlowFit(edges, pd.Series(stack("absorption").mean(1), index=index),
                    pd.Series(stack("inflow").mean(1), index=index), pd.Series(stack("predicted").mean(1), index=index),
                    pd.Series(stack("observed").mean(1), index=index), float(table["loss"].mean()), method,
-                   float(table["hidden_activity"].mean()), mean.hidden_activity_range, [], list(graphs), table,
+                   float(table["hidden_activity"].mean()), feasible, [], list(graphs), table,
                    float(table["hidden_activity"].std(ddof=1)) if len(columns) > 1 else 0.0)
 
 
@@ -364,25 +365,16 @@ def _relabel(g: DegradationGraph, new_id: str) -> DegradationGraph:
 
 def _split_replicates(every: FlowFit, graphs, columns) -> dict:
     """Per-replicate FlowFits out of one batched fit over relabelled copies (replicate-major order)."""
-    n_edges = sum(len(g.edges) for g in graphs)
-    n_nodes = sum(len(g.nodes) for g in graphs)
-    index = _node_index(graphs)
-    is_root = np.concatenate([g.nodes["is_root"].to_numpy() for g in graphs])
-    template = pd.DataFrame({"source": np.concatenate([g.edges["source"].to_numpy() for g in graphs]),
-                             "target": np.concatenate([g.edges["target"].to_numpy() for g in graphs])})
-    if len(graphs) > 1:
-        template.insert(0, "protein", np.concatenate([[g.protein_id] * len(g.edges) for g in graphs]))
+    batch = _batch(graphs)
+    n_edges, n_nodes = len(batch.src), len(batch.ids)
+    w = every.edge_probabilities["probability"].to_numpy()
+    observed, inflow = every.observed.to_numpy(), every.inflow.to_numpy()
+    alpha, predicted = every.absorption.to_numpy(), every.predicted.to_numpy()
     out = {}
     for i, c in enumerate(columns):
-        edges = template.assign(
-            probability=every.edge_probabilities["probability"].to_numpy()[i * n_edges:(i + 1) * n_edges])
-        sl = slice(i * n_nodes, (i + 1) * n_nodes)
-        obs, inflow = every.observed.to_numpy()[sl], every.inflow.to_numpy()[sl]
-        alpha, pred = every.absorption.to_numpy()[sl], every.predicted.to_numpy()[sl]
-        hidden = float(inflow[~is_root].sum() / max(obs[~is_root].sum(), 1e-300))
-        out[c] = FlowFit(edges, pd.Series(alpha, index=index), pd.Series(inflow, index=index),
-                         pd.Series(pred, index=index), pd.Series(obs, index=index),
-                         float(np.mean((pred - obs) ** 2)), "gd", hidden, None, [], list(graphs))
+        e, n = slice(i * n_edges, (i + 1) * n_edges), slice(i * n_nodes, (i + 1) * n_nodes)
+        mse = float(np.mean((predicted[n] - observed[n]) ** 2))
+        out[c] = _result(graphs, batch, observed[n], w[e], alpha[n], inflow[n], mse, "gd", [])
     return out
 
 
@@ -468,8 +460,7 @@ def _result(graphs, batch, y, w, alpha, inflow, loss, method, history) -> FlowFi
     proteins = [p for p, _ in batch.ids]
     nodes = [n for _, n in batch.ids]
     many = len(graphs) > 1
-    index = pd.MultiIndex.from_arrays([proteins, nodes], names=["protein", "node"]) if many else pd.Index(
-        nodes, name="node")
+    index = _node_index(graphs)
     edges = pd.DataFrame({"source": np.asarray(nodes, dtype=object)[batch.src],
                           "target": np.asarray(nodes, dtype=object)[batch.dst], "probability": w})
     if many:
