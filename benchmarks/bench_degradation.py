@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from binn_graph.datasets import data_path
-from binn_graph.degradation import build_graph, fit, from_log2, read_fasta, simulate
+from binn_graph.degradation import build_graph, fit, from_log2, observed_peptides, read_fasta, simulate
 
 # UniProtKB/Swiss-Prot amino-acid composition (release 2024, %), for random proteome sequences
 COMPOSITION = {"A": 8.25, "R": 5.53, "N": 4.06, "D": 5.45, "C": 1.37, "Q": 3.93, "E": 6.75, "G": 7.07, "H": 2.27,
@@ -82,8 +82,7 @@ def proteome(n_proteins: int, seed: int = 0):
     sim_seconds = time.perf_counter() - start
     graphs, abundances = [], []
     for pid, c in counts.items():
-        observed = c[(c > 0) & (c.index != pid)]
-        observed = observed.groupby(observed.index.str.split("@").str[0]).sum()
+        observed = observed_peptides(c, pid)
         graphs.append(build_graph(sequences[pid], observed.index, protein_id=pid))
         abundances.append(observed)
     return graphs, abundances, sim_seconds

@@ -19,7 +19,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from ..degradation import (ENZYMES, build_graphs, cleavage_specificity, fit, plot_graph, plot_inflow,  # noqa: E402
-                           plot_specificity, read_fasta, simulate)
+                           observed_peptides, plot_specificity, read_fasta, simulate)
 from ..errors import DataValidationError  # noqa: E402
 
 __all__ = ["add_parser"]
@@ -32,7 +32,7 @@ def _read_table(path: str) -> pd.DataFrame:
     return pd.read_csv(p, sep="\t" if p.suffix in (".tsv", ".txt") else ",")
 
 
-def _load(args) -> tuple[list, list, pd.DataFrame]:
+def _load(args) -> tuple[list, list]:
     """Graphs and per-protein intensity tables (linear scale) aligned by protein."""
     table = _read_table(args.peptides)
     graphs = build_graphs(args.fasta, table, protein_column=args.protein_column, peptide_column=args.peptide_column,
@@ -40,7 +40,7 @@ def _load(args) -> tuple[list, list, pd.DataFrame]:
     for g in graphs:
         print(g.report)
     if not getattr(args, "fit_inputs", False):
-        return graphs, [], table
+        return graphs, []
     keys = [c for c in (args.protein_column, args.peptide_column) if c in table.columns]
     values = table.drop(columns=keys)
     values = values.filter(regex=args.columns) if args.columns else values.select_dtypes("number")
@@ -63,11 +63,11 @@ def _load(args) -> tuple[list, list, pd.DataFrame]:
         part = part.drop(columns=[protein] if protein else []).groupby(args.peptide_column).mean()
         part.index = part.index.str.strip().str.upper()
         abundances.append(part.loc[part.index.isin(g.peptides)])
-    return graphs, abundances, table
+    return graphs, abundances
 
 
 def _fit(args):
-    graphs, abundances, _ = _load(args)
+    graphs, abundances = _load(args)
     result = fit(graphs, abundances, args.method, epochs=args.epochs, lr=args.lr, replicates=args.replicates,
                  seed=args.seed)
     return graphs, result
@@ -98,7 +98,7 @@ def _output(args) -> Path:
 
 
 def build_command(args) -> Path:
-    graphs, _, _ = _load(args)
+    graphs, _ = _load(args)
     out = _output(args)
     pd.concat([g.nodes.assign(protein=g.protein_id) for g in graphs]).to_csv(out / "nodes.tsv", sep="\t", index=False)
     pd.concat([g.edges.assign(protein=g.protein_id) for g in graphs]).to_csv(out / "edges.tsv", sep="\t", index=False)
@@ -139,8 +139,7 @@ def simulate_command(args) -> Path:
     out = _output(args)
     rows = []
     for pid, a in abundances.items():
-        a = a.drop(pid)
-        a = a[a > 0].groupby(a[a > 0].index.str.split("@").str[0]).sum()  # a sequence seen at two places
+        a = observed_peptides(a, pid)
         rows.append(pd.DataFrame({"Protein": pid, "Peptide": a.index, "abundance": a.to_numpy()}))
     pd.concat(rows).to_csv(out / "peptides.csv", index=False)
     pd.concat([g.edges.assign(protein=pid) for pid, g in graphs.items()]).to_csv(out / "true_edges.tsv", sep="\t",

@@ -19,9 +19,9 @@ from .flow import FlowFit, fit, forward, from_log2, graph_from_edges, inflow_ran
 from .graph import DegradationGraph, build_graph, build_graphs, read_fasta
 from .plot import plot_graph, plot_inflow
 from .signatures import ProteaseClassifier, node_features
-from .simulate import simulate
+from .simulate import observed_peptides, simulate
 from .specificity import cleavage_specificity, plot_specificity
 
 __all__ = ["DegradationGraph", "build_graph", "build_graphs", "read_fasta", "FlowFit", "fit", "forward",
-           "inflow_range", "from_log2", "graph_from_edges", "Enzyme", "ENZYMES", "simulate", "cleavage_specificity",
+           "inflow_range", "from_log2", "graph_from_edges", "Enzyme", "ENZYMES", "simulate", "observed_peptides", "cleavage_specificity",
            "plot_specificity", "ProteaseClassifier", "node_features", "plot_graph", "plot_inflow"]

@@ -34,7 +34,7 @@ from ..errors import DataValidationError
 from .enzyme import ENZYMES, Enzyme
 from .graph import DegradationGraph, _check_sequence, _edge_table
 
-__all__ = ["simulate", "LENGTH_DENSITY"]
+__all__ = ["simulate", "observed_peptides", "LENGTH_DENSITY"]
 
 LENGTH_DENSITY = {"vitro": (1.438, 6.776, 4.564), "vivo": (1.915, 6.463, 4.557)}  # gamma (shape, loc, scale)
 
@@ -207,3 +207,12 @@ def simulate(sequence: str | Mapping[str, str], enzyme: Enzyme | str, n_events: 
         return abundances, graphs
     checked = _check_sequence(sequence, f"sequence of {protein_id}")
     return _simulate_one(checked, enzyme, int(n_events), np.random.default_rng(seed), protein_id=protein_id, **options)
+
+
+def observed_peptides(abundances: pd.Series, protein_id: str) -> pd.Series:
+    """What an experiment sees of a simulated digest: peptides with a count > 0, keyed by sequence.
+
+    The intact protein is left out, and a sequence simulated at two places (ids ``SEQ@start``) is summed.
+    """
+    seen = abundances[(abundances > 0) & (abundances.index != protein_id)]
+    return seen.groupby(seen.index.str.split("@").str[0]).sum()

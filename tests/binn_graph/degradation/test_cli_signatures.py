@@ -9,7 +9,7 @@ import pytest
 import binn_graph
 from binn_graph.cli import main
 from binn_graph.datasets import data_path
-from binn_graph.degradation import ProteaseClassifier, build_graph, read_fasta, simulate
+from binn_graph.degradation import ProteaseClassifier, build_graph, observed_peptides, read_fasta, simulate
 from binn_graph.errors import DataValidationError, NotFittedError
 
 FASTA = str(data_path("peptidome/ACTB_P60709.fasta"))
@@ -56,8 +56,7 @@ def digests():
     for enzyme in ("trypsin", "elastase", "chymotrypsin"):
         for seed in range(20):
             counts, true = simulate(sequence, enzyme, n_events=150, seed=seed, protein_id="P60709")
-            observed = counts[(counts > 0) & (counts.index != "P60709")]
-            observed = observed.groupby(observed.index.str.split("@").str[0]).sum()
+            observed = observed_peptides(counts, "P60709")
             graphs.append(build_graph(sequence, observed.index, protein_id="P60709"))  # what an experiment sees
             abundances.append(observed)
             labels.append(enzyme)
