@@ -2,6 +2,7 @@
 
 * :func:`linear_model` — regularised logistic / ridge regression with the
   regularisation strength chosen by inner cross-validation (scikit-learn);
+* :func:`elastic_net` — ElasticNet regression, penalty and L1 ratio chosen by inner cross-validation;
 * :func:`dense_mlp` — a fully connected network with (about) as many
   parameters as a given BINN (scikit-learn's MLP);
 * :class:`GBLUP` — genomic BLUP with a VanRaden (2008) relationship matrix
@@ -19,7 +20,7 @@ import numpy as np
 from scipy import optimize
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LogisticRegressionCV, RidgeCV
+from sklearn.linear_model import ElasticNetCV, LogisticRegressionCV, RidgeCV
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
@@ -27,7 +28,7 @@ from sklearn.utils.validation import check_array, check_is_fitted
 
 from .errors import DataValidationError
 
-__all__ = ["linear_model", "dense_mlp", "matched_hidden_units", "GBLUP"]
+__all__ = ["linear_model", "elastic_net", "dense_mlp", "matched_hidden_units", "GBLUP"]
 
 
 def _preprocess() -> list:
@@ -45,17 +46,26 @@ def linear_model(task: str = "classification", random_state: int | None = None) 
     return Pipeline([*_preprocess(), ("model", model)])
 
 
+def elastic_net(random_state: int | None = None, l1_ratio=(0.1, 0.5, 0.9), cv: int = 5) -> Pipeline:
+    """ElasticNet regression on standardised inputs; ``alpha`` and ``l1_ratio`` chosen by ``cv``-fold CV."""
+    model = ElasticNetCV(l1_ratio=list(l1_ratio), cv=cv, random_state=random_state, max_iter=5000)
+    return Pipeline([*_preprocess(), ("model", model)])
+
+
 def matched_hidden_units(n_params: int, n_inputs: int, n_outputs: int = 1) -> int:
     """Width ``h`` of one hidden layer so that ``n_inputs·h + h + h·n_outputs + n_outputs ≈ n_params``."""
     return max(1, int(round((n_params - n_outputs) / (n_inputs + 1 + n_outputs))))
 
 
 def dense_mlp(n_params: int, n_inputs: int, task: str = "classification", n_outputs: int = 1,
-              random_state: int | None = None, max_iter: int = 500) -> Pipeline:
-    """A one-hidden-layer MLP (tanh, Adam, early stopping) with about ``n_params`` parameters."""
+              random_state: int | None = None, max_iter: int = 500, alpha: float = 1e-4) -> Pipeline:
+    """A one-hidden-layer MLP (tanh, Adam, early stopping) with about ``n_params`` parameters.
+
+    ``alpha`` is scikit-learn's L2 penalty (divided by the number of samples in its loss).
+    """
     hidden = matched_hidden_units(n_params, n_inputs, n_outputs)
     kwargs = dict(hidden_layer_sizes=(hidden,), activation="tanh", early_stopping=True, max_iter=max_iter,
-                  random_state=random_state)
+                  random_state=random_state, alpha=alpha)
     if task == "classification":
         model = MLPClassifier(**kwargs)
     elif task == "regression":

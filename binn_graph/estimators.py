@@ -60,6 +60,21 @@ def _align_target(frame: pd.DataFrame, y, was_frame: bool):
     return values
 
 
+def _append_validation(frame: pd.DataFrame, y_values: np.ndarray, validation_data) -> tuple[pd.DataFrame, np.ndarray]:
+    """Training rows followed by the validation rows (columns matched by name) and the joined targets."""
+    if not (isinstance(validation_data, tuple) and len(validation_data) == 2):
+        raise DataValidationError("validation_data must be a tuple (X_val, y_val)")
+    X_val, y_val = validation_data
+    val_frame = _validated_frame(X_val, min_samples=1)
+    missing = frame.columns.difference(val_frame.columns)
+    if len(missing):
+        raise DataValidationError(f"validation_data X lacks {len(missing)} column(s) of X, e.g. {list(missing[:3])}")
+    y_val_values = _align_target(val_frame, y_val, isinstance(X_val, pd.DataFrame))
+    if y_val_values.ndim != y_values.ndim:
+        raise DataValidationError(f"y_val has {y_val_values.ndim} dimension(s) but y has {y_values.ndim}")
+    return pd.concat([frame, val_frame[frame.columns]]), np.concatenate([y_values, y_val_values])
+
+
 def _validated_frame(X, min_samples: int = 2) -> pd.DataFrame:
     """Validate X (sklearn's checks for arrays; ours for column names) and return a float DataFrame."""
     if isinstance(X, pd.DataFrame):
@@ -128,11 +143,13 @@ class _BaseBINN(BaseEstimator):
         return None
 
     # ---------------------------------------------------------------- fit
-    def fit(self, X, y, latent_targets: pd.DataFrame | None = None):
+    def fit(self, X, y, latent_targets: pd.DataFrame | None = None, validation_data: tuple | None = None):
         """Compile the graph for X's columns, fit preprocessing on training rows, and train.
 
         ``latent_targets`` (with ``soft_constraint`` > 0): samples × latent node ids of measured intermediates
         (expression, metabolites ...), NaN where a sample is unmeasured; see :mod:`binn_graph.soft_constraint`.
+        ``validation_data=(X_val, y_val)``: rows for early stopping instead of a random ``validation_fraction`` of
+        X (inner folds of :func:`binn_graph.genomic.nested_cv`); X_val's columns are matched to X's by name.
         """
         if self.graph is None:
             raise TypeError(f"{type(self).__name__} needs graph=KnowledgeGraph(...)")
@@ -141,6 +158,9 @@ class _BaseBINN(BaseEstimator):
         was_frame = isinstance(X, pd.DataFrame)
         frame = _validated_frame(X)
         y_values = _align_target(frame, y, was_frame)
+        n_train = len(frame)
+        if validation_data is not None:
+            frame, y_values = _append_validation(frame, y_values, validation_data)
         seed = int(check_random_state(self.random_state).randint(0, 2**31 - 1))
         self.architecture_ = Architecture.from_graph(self.graph, self.input_type, features=list(frame.columns),
                                                      mode=self.mode, n_levels=self.n_levels, strict=self.strict,
@@ -155,9 +175,9 @@ class _BaseBINN(BaseEstimator):
         elif self.empty_columns != "report":
             raise DataValidationError(f"empty_columns must be 'raise' or 'report', not {self.empty_columns!r}")
         target, n_outputs = self._encode_target(y_values)
-        idx = np.arange(len(frame))
-        val_idx = np.array([], dtype=int)
-        if self.validation_fraction and len(frame) >= 10:
+        idx = np.arange(n_train)
+        val_idx = np.arange(n_train, len(frame))
+        if validation_data is None and self.validation_fraction and len(frame) >= 10:
             stratify = self._stratify(y_values)
             try:
                 idx, val_idx = train_test_split(idx, test_size=self.validation_fraction, random_state=seed,
@@ -174,10 +194,11 @@ class _BaseBINN(BaseEstimator):
                           weight_decay=self.weight_decay, l1=self.l1, l2=self.l2, patience=self.patience,
                           seed=seed, progress=self.verbose or None)
         target_train = target[idx]
-        loss_fn, module = self._loss(target_train), self.model_
+        task_loss, module = self._loss(target_train), self.model_
+        loss_fn = task_loss
         residual_weight = self.model_.residual_weight
         if self.residual and self.residual_l2 and residual_weight is not None:
-            task_loss, l2 = loss_fn, float(self.residual_l2)
+            l2 = float(self.residual_l2)
             loss_fn = lambda pred, y: task_loss(pred, y) + l2 * (residual_weight ** 2).sum()  # noqa: E731  ridge
         if latent_targets is not None or self.soft_constraint:
             from .soft_constraint import SoftConstrained, constraint_targets
@@ -194,8 +215,11 @@ class _BaseBINN(BaseEstimator):
             target = torch.cat([target, z], dim=1)
             target_train = target[idx]
         has_val = len(val_idx) > 0
+        # early stopping on the task alone: penalties and constraints only shape training
+        val_loss = task_loss if module is self.model_ else SoftConstrained.task_part(task_loss, n_outputs)
         self.history_ = trainer.fit(module, loss_fn, X_all[idx], target_train,
-                                    X_all[val_idx] if has_val else None, target[val_idx] if has_val else None)
+                                    X_all[val_idx] if has_val else None, target[val_idx] if has_val else None,
+                                    val_loss_fn=val_loss)
         return self
 
     def _build_module(self, n_outputs: int) -> BINN:

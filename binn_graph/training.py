@@ -71,8 +71,13 @@ class Trainer:
     progress: bool | None = None
 
     def fit(self, model: nn.Module, loss_fn: Callable[[Tensor, Tensor], Tensor], X: Tensor, y: Tensor,
-            X_val: Tensor | None = None, y_val: Tensor | None = None) -> TrainingHistory:
-        """Train ``model`` in place; restores the best validation weights when validation data is given."""
+            X_val: Tensor | None = None, y_val: Tensor | None = None,
+            val_loss_fn: Callable[[Tensor, Tensor], Tensor] | None = None) -> TrainingHistory:
+        """Train ``model`` in place; restores the best validation weights when validation data is given.
+
+        ``val_loss_fn`` (default ``loss_fn``) scores the validation data for early stopping and the schedule, e.g.
+        the task loss alone when ``loss_fn`` adds auxiliary terms.
+        """
         optimizer = torch.optim.Adam(model.parameters(), lr=self.lr, weight_decay=self.weight_decay)
         sched = (torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.5, patience=max(1, self.patience // 2))
                  if self.scheduler == "plateau" and X_val is not None else None)
@@ -100,7 +105,7 @@ class Trainer:
                 total += float(loss.detach()) * len(idx)
             history.train_loss.append(total / n)
             if X_val is not None:
-                val = self.evaluate(model, loss_fn, X_val, y_val)
+                val = self.evaluate(model, val_loss_fn or loss_fn, X_val, y_val)
                 history.val_loss.append(val)
                 if sched is not None:
                     sched.step(val)

@@ -8,7 +8,7 @@ import sys
 from kg.errors import KGError
 
 from ..errors import BINNError
-from . import degradation, demo, explain, kg, train
+from . import benchmark, degradation, demo, explain, kg, train
 
 __all__ = ["main", "build_parser"]
 
@@ -20,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_parser(sub)
     explain.add_parser(sub)
     degradation.add_parser(sub)
+    benchmark.add_parser(sub)
     demo.add_parser(sub)
     return parser
 

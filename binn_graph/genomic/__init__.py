@@ -4,11 +4,21 @@
 * :func:`select_genes` — ElasticNetCV gene selection from expression;
 * :func:`map_eqtl`, :func:`eqtl_graph` — vectorised SNP × gene association, top-k/FDR selection, ``snp affects gene``.
 
+* :class:`FoldGraphBuilder` — selection + eQTL + pathway memberships on a fold's training rows only;
+* :func:`nested_cv` — outer × inner fold ensembles (the paper's protocol), Pearson/Spearman/MSE;
+* :func:`run_genomic_benchmark` — the shoot-branching learning curve that checks the paper's claims
+  (``binn-graph benchmark genomic``).
+
 Position windows (SNPs near genes) come from :func:`kg.sources.eqtl.load_windows`.
 """
 
 from .data import align_samples, check_genotypes, read_genotypes
+from .benchmark import GenomicBenchmark, genomic_binn, run_genomic_benchmark
 from .eqtl import eqtl_graph, map_eqtl
+from .graph_builder import FoldGraphBuilder
+from .protocol import NestedCVResult, nested_cv, regression_scores
 from .select import select_genes
 
-__all__ = ["read_genotypes", "check_genotypes", "align_samples", "select_genes", "map_eqtl", "eqtl_graph"]
+__all__ = ["read_genotypes", "check_genotypes", "align_samples", "select_genes", "map_eqtl", "eqtl_graph",
+           "nested_cv", "NestedCVResult", "regression_scores", "run_genomic_benchmark", "GenomicBenchmark",
+           "genomic_binn", "FoldGraphBuilder"]
