@@ -23,7 +23,7 @@ IMPUTE_MODES = ("mean", "zero", "mask")
 def as_frame(X, what: str = "X") -> pd.DataFrame:
     """A DataFrame view of ``X``; numpy arrays get columns ``x0, x1, ...`` (document: pass a DataFrame)."""
     if isinstance(X, pd.DataFrame):
-        frame = X
+        frame = X.copy(deep=False)  # the caller's frame keeps its column labels
     else:
         arr = np.asarray(X)
         if arr.ndim != 2:
@@ -35,8 +35,9 @@ def as_frame(X, what: str = "X") -> pd.DataFrame:
         raise FeatureMismatchError(f"{what} has duplicated column names: {dup[:5]}")
     if frame.shape[0] == 0:
         raise DataValidationError(f"{what} has no samples (shape {frame.shape}); at least 1 is required")
-    bad = [c for c in frame.columns if not (pd.api.types.is_numeric_dtype(frame[c]) or
-                                             pd.api.types.is_bool_dtype(frame[c]))]
+    dtypes = frame.dtypes
+    accepted = {d: pd.api.types.is_numeric_dtype(d) or pd.api.types.is_bool_dtype(d) for d in set(dtypes)}
+    bad = frame.columns[~dtypes.map(accepted).to_numpy(dtype=bool)].tolist()
     if bad:
         col = bad[0]
         values = pd.to_numeric(frame[col], errors="coerce")
@@ -50,7 +51,8 @@ def as_frame(X, what: str = "X") -> pd.DataFrame:
 
 def check_no_empty_columns(frame: pd.DataFrame, what: str = "X") -> None:
     """Raise DataValidationError naming the columns of ``frame`` that hold no value at all."""
-    empty = frame.columns[frame.isna().all(axis=0).to_numpy()].tolist()
+    nullable = frame.select_dtypes(exclude=["integer", "bool"])  # integer dosages cannot be missing
+    empty = nullable.columns[nullable.isna().all(axis=0).to_numpy()].tolist()
     if empty:
         raise DataValidationError(f"{what} has {len(empty)} column(s) with no values at all: {empty[:5]}; "
                                   "drop them before fitting")
@@ -64,6 +66,16 @@ def align_columns(frame: pd.DataFrame, input_ids: list[str], what: str = "X") ->
             f"{what} lacks {len(missing)} of the model's {len(input_ids)} input columns "
             f"(e.g. {missing[:5]}); columns are matched by name")
     return frame.loc[:, input_ids]
+
+
+def _numeric(frame: pd.DataFrame) -> np.ndarray:
+    """The frame's values, keeping a compact homogeneous dtype (int8 dosages stay int8)."""
+    values = frame.to_numpy()
+    return values if values.dtype.kind in "biuf" else values.astype(np.float64)
+
+
+def _column_chunks(n_cols: int, size: int = 2048):
+    return (slice(a, min(a + size, n_cols)) for a in range(0, n_cols, size))
 
 
 @dataclass
@@ -84,15 +96,23 @@ class InputPreprocessor:
     def fit(self, frame: pd.DataFrame) -> "InputPreprocessor":
         if self.impute not in IMPUTE_MODES:
             raise DataValidationError(f"impute must be one of {IMPUTE_MODES}, not {self.impute!r}")
-        values = frame.to_numpy(dtype="float64")
-        if np.isinf(values).any():
-            col = frame.columns[np.isinf(values).any(axis=0)][0]
-            raise DataValidationError(f"column {col!r} holds infinite values")
-        unobserved = np.isnan(values).all(axis=0)
+        values = _numeric(frame)
+        n_cols = values.shape[1]
+        mean, std = np.zeros(n_cols), np.ones(n_cols)
+        unobserved = np.zeros(n_cols, dtype=bool)
+        for cols in _column_chunks(n_cols):  # bounded temporaries for wide genotype matrices
+            block = values[:, cols].astype(np.float64)
+            if values.dtype.kind == "f":
+                if np.isinf(block).any():
+                    col = frame.columns[cols][np.isinf(block).any(axis=0)][0]
+                    raise DataValidationError(f"column {col!r} holds infinite values")
+                empty = np.isnan(block).all(axis=0)
+                unobserved[cols] = empty
+                block[:, empty] = 0.0  # no training value: centre 0, scale 1
+                mean[cols], std[cols] = np.nanmean(block, axis=0), np.nanstd(block, axis=0)
+            else:  # integers and booleans cannot be missing
+                mean[cols], std[cols] = block.mean(axis=0), block.std(axis=0)
         self.unobserved_ = frame.columns[unobserved].tolist()
-        values = np.where(unobserved, 0.0, values)  # no training value: centre 0, scale 1
-        mean = np.nanmean(values, axis=0)
-        std = np.nanstd(values, axis=0)
         self.mean_ = mean if self.scale else np.zeros_like(mean)
         self.scale_ = np.where(std > 0, std, 1.0) if self.scale else np.ones_like(std)
         self.fill_ = np.zeros_like(mean) if self.impute == "zero" else mean
@@ -100,13 +120,18 @@ class InputPreprocessor:
 
     def transform(self, frame: pd.DataFrame) -> np.ndarray:
         """``[n_samples, n_inputs * input_width]`` float32; with ``mask`` the units interleave (value, missing)."""
-        values = frame.to_numpy(dtype="float64")
-        missing = np.isnan(values)
-        filled = np.where(missing, self.fill_, values)
-        out = (filled - self.mean_) / self.scale_
-        if self.impute == "mask":
-            out = np.stack([out, missing.astype("float64")], axis=2).reshape(len(out), -1)
-        return out.astype(np.float32)
+        values = _numeric(frame)
+        n, n_cols = values.shape
+        out = np.empty((n, n_cols, self.input_width), dtype=np.float32)
+        mean, scale, fill = (np.asarray(v, dtype=np.float32) for v in (self.mean_, self.scale_, self.fill_))
+        for cols in _column_chunks(n_cols):
+            block = values[:, cols].astype(np.float32)
+            missing = np.isnan(block) if values.dtype.kind == "f" else np.zeros(block.shape, dtype=bool)
+            block = np.where(missing, fill[cols], block)
+            out[:, cols, 0] = (block - mean[cols]) / scale[cols]
+            if self.impute == "mask":
+                out[:, cols, 1] = missing
+        return out.reshape(n, -1)
 
     def to_dict(self) -> dict:
         return {"impute": self.impute, "scale": self.scale, "mean": self.mean_.tolist(),

@@ -51,7 +51,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     g = kinds.add_parser("genomic", help="shoot-branching learning curve: BINN vs dense, GBLUP, ridge, ElasticNet",
                          description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     g.add_argument("--out", required=True, help="output directory")
-    g.add_argument("--sizes", default="100,200,400,800,1600", help="training-set sizes n (comma-separated)")
+    g.add_argument("--sizes", default="100,200,400,800,1600,3200", help="training-set sizes n (comma-separated)")
     g.add_argument("--n-test", type=int, default=1000, help="independent test plants")
     g.add_argument("--outer", type=int, default=3, help="outer folds of the nested CV")
     g.add_argument("--inner", type=int, default=3, help="inner folds (ensemble members per outer fold)")
