@@ -2,6 +2,7 @@
 
 import json
 
+import pandas as pd
 import pytest
 
 from binn_graph.cli import main
@@ -125,3 +126,22 @@ def test_explain_cli(tmp_path, capsys):
     assert len(p) > len(table) / 2 and (p >= 1 / 3 - 1e-9).all()  # 2 null refits: the smallest p is 1/3
     assert main(["explain", str(tmp_path)]) == 2
     assert "no config.json" in capsys.readouterr().err
+
+
+def test_benchmark_genomic_quick(tmp_path, capsys):
+    out = tmp_path / "genomic"
+    assert main(["benchmark", "genomic", "--quick", "--quiet", "--models", "BINN,dense MLP,ridge (rrBLUP),GBLUP",
+                 "--out", str(out)]) == 0
+    curve = pd.read_csv(out / "learning_curve.csv")
+    assert sorted(curve["n"].unique()) == [100, 200]
+    assert list(curve["model"].unique()) == ["BINN", "dense MLP", "ridge (rrBLUP)", "GBLUP"]
+    assert curve[["test_mse", "test_spearman", "test_pearson", "cv_mse"]].notna().all().all()
+    coverage = pd.read_csv(out / "coverage.csv")
+    assert list(coverage["coverage"]) == [0.0, 1.0, 0.5, 0.1]
+    claims = pd.read_csv(out / "claims.csv")
+    assert len(claims) == 8 and set(claims["holds"]) <= {"yes", "no"}
+    for name in ("report.md", "learning_curve.png", "sensitivity.png", "settings.json"):
+        assert (out / name).stat().st_size > 0
+    assert "| claim | paper | measured | holds |" in (out / "report.md").read_text()
+    assert main(["benchmark", "genomic", "--sizes", "50", "--coverage-n", "40", "--out", str(tmp_path / "x")]) == 2
+    assert "raise coverage_n" in capsys.readouterr().err

@@ -7,7 +7,6 @@ Writes ``report.md`` (claims table, learning curve, coverage, sensitivity, laten
 from __future__ import annotations
 
 import argparse
-import json
 
 __all__ = ["add_parser"]
 
@@ -40,7 +39,6 @@ def _genomic(args) -> int:
         bench = run_genomic_benchmark(**options, progress=not args.quiet)
     out = bench.write(args.out)
     print(bench.claims.to_string(index=False))
-    (out / "settings.json").write_text(json.dumps(bench.settings, indent=2))
     print(f"report written to {out / 'report.md'}")
     return 0
 

@@ -20,6 +20,7 @@ intermediate on the test set, averaged over members.
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,24 +78,36 @@ class GenomicBenchmark:
             getattr(self, name).to_csv(out / f"{name}.csv", index=False)
         _plot(self, out)
         (out / "report.md").write_text(self.markdown())
+        (out / "settings.json").write_text(json.dumps(self.settings, indent=2))
         return out
 
-    def markdown(self) -> str:
+    @classmethod
+    def read(cls, out_dir: str | Path) -> "GenomicBenchmark":
+        """Load the tables written by :meth:`write` (and ``settings.json`` when present)."""
+        out = Path(out_dir)
+        tables = {name: pd.read_csv(out / f"{name}.csv")
+                  for name in ("learning_curve", "coverage", "sensitivity", "latent_correlation", "claims")}
+        settings = json.loads((out / "settings.json").read_text()) if (out / "settings.json").is_file() else {}
+        return cls(**tables, settings=settings)
+
+    def markdown(self, level: int = 1) -> str:
+        """The report; ``level`` is the heading depth of its title (sections one deeper)."""
+        h1, h2 = "#" * level, "#" * (level + 1)
         s = self.settings
         curve = self.learning_curve.pivot(index="n", columns="model", values="test_mse")
         spearman = self.learning_curve.pivot(index="n", columns="model", values="test_spearman")
-        lines = ["# Genomic prediction: synthetic shoot-branching benchmark", "",
+        lines = [f"{h1} Genomic prediction: synthetic shoot-branching benchmark", "",
                  f"Settings: sizes {list(s.get('sizes', []))}, test set {s.get('n_test')} plants, "
                  f"{s.get('outer')} outer × {s.get('inner')} inner folds, seed {s.get('seed')}, "
                  f"soft constraint λ = {s.get('soft_constraint')} at n = {s.get('coverage_n')}; "
                  f"{s.get('seconds', 0):.0f} s in all.", "",
-                 "## Claims of Kontolati et al. (2025)", "", _table(self.claims), "",
-                 "## Test MSE (phenotype standardised; lower is better)", "", _table(curve.reset_index(), 3), "",
-                 "## Test Spearman ρ", "", _table(spearman.reset_index(), 3), "",
-                 "## Soft constraint coverage", "", _table(self.coverage, 3), "",
-                 "## Clamping sensitivity of the pathways (BINN ensemble at the largest n)", "",
+                 f"{h2} Claims of Kontolati et al. (2025)", "", _table(self.claims), "",
+                 f"{h2} Test MSE (phenotype standardised; lower is better)", "", _table(curve.reset_index(), 3), "",
+                 f"{h2} Test Spearman ρ", "", _table(spearman.reset_index(), 3), "",
+                 f"{h2} Soft constraint coverage", "", _table(self.coverage, 3), "",
+                 f"{h2} Clamping sensitivity of the pathways (BINN ensemble at the largest n)", "",
                  _table(self.sensitivity, 3), "",
-                 "## Latent–truth correlation |r| on the test set", "", _table(self.latent_correlation, 3), ""]
+                 f"{h2} Latent–truth correlation |r| on the test set", "", _table(self.latent_correlation, 3), ""]
         return "\n".join(lines)
 
 
