@@ -195,7 +195,8 @@ class _BaseBINN(BaseEstimator):
                           seed=seed, progress=self.verbose or None)
         target_train = target[idx]
         task_loss, module = self._loss(target_train), self.model_
-        loss_fn = task_loss
+        # early stopping judges the task alone: penalties and constraints only shape training
+        loss_fn = val_loss = task_loss
         residual_weight = self.model_.residual_weight
         if self.residual and self.residual_l2 and residual_weight is not None:
             l2 = float(self.residual_l2)
@@ -212,11 +213,10 @@ class _BaseBINN(BaseEstimator):
                 latent_targets, frame.index, self.architecture_, idx, self.report_)
             module = SoftConstrained(self.model_, self.latent_nodes_)
             loss_fn = module.loss(loss_fn, target.shape[1], float(self.soft_constraint))
+            val_loss = module.task_part(task_loss, n_outputs)
             target = torch.cat([target, z], dim=1)
             target_train = target[idx]
         has_val = len(val_idx) > 0
-        # early stopping on the task alone: penalties and constraints only shape training
-        val_loss = task_loss if module is self.model_ else SoftConstrained.task_part(task_loss, n_outputs)
         self.history_ = trainer.fit(module, loss_fn, X_all[idx], target_train,
                                     X_all[val_idx] if has_val else None, target[val_idx] if has_val else None,
                                     val_loss_fn=val_loss)
