@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import mean_squared_error, r2_score, roc_auc_score
+from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import KFold, StratifiedKFold, cross_val_predict
 
 from kg import KnowledgeGraph
@@ -22,6 +22,7 @@ from kg import KnowledgeGraph
 from ..errors import DataValidationError
 from ..estimators import BINNClassifier, BINNRegressor
 from ..io import read_matrix, read_target
+from ..metrics import regression_scores
 
 __all__ = ["add_parser", "train_run", "predict_run"]
 
@@ -35,8 +36,7 @@ def _metrics(task: str, y, pred, proba) -> dict:
         if proba is not None and proba.shape[1] == 2:
             out["roc_auc"] = float(roc_auc_score(y, proba[:, 1]))
         return out
-    return {"r2": float(r2_score(y, pred)), "mse": float(mean_squared_error(y, pred)),
-            "pearson": float(np.corrcoef(np.asarray(y, dtype=float).ravel(), np.asarray(pred).ravel())[0, 1])}
+    return regression_scores(y, pred)
 
 
 def train_run(args: argparse.Namespace) -> Path:

@@ -18,28 +18,14 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 from sklearn.base import clone
 from sklearn.model_selection import KFold
 from tqdm.auto import tqdm
 
 from ..errors import DataValidationError
+from ..metrics import regression_scores
 
 __all__ = ["nested_cv", "NestedCVResult", "regression_scores"]
-
-
-def regression_scores(y_true, y_pred) -> dict[str, float]:
-    """Pearson r, Spearman ρ, MSE and R² of a prediction."""
-    y_true = np.asarray(y_true, dtype=np.float64).ravel()
-    y_pred = np.asarray(y_pred, dtype=np.float64).ravel()
-    constant = np.ptp(y_pred) == 0 or np.ptp(y_true) == 0
-    mse = float(np.mean((y_true - y_pred) ** 2))
-    return {
-        "pearson": np.nan if constant else float(stats.pearsonr(y_true, y_pred)[0]),
-        "spearman": np.nan if constant else float(stats.spearmanr(y_true, y_pred)[0]),
-        "mse": mse,
-        "r2": float(1 - mse / np.var(y_true)) if np.var(y_true) > 0 else np.nan,
-    }
 
 
 @dataclass
