@@ -15,29 +15,37 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 STEP_REPEATS = 10
+STEP_BLOCKS = 5
 
 
 def _step_time(model, n_inputs: int, loss_fn, target, optimizer=None) -> float:
+    """Median over STEP_BLOCKS blocks of the mean time of STEP_REPEATS steps (after 3 warm-up steps)."""
     import torch
 
     opt = optimizer or torch.optim.Adam(model.parameters(), lr=1e-3)
     x = torch.randn(256, n_inputs)
-    for _ in range(2):
+
+    def step():
         opt.zero_grad()
         loss_fn(model(x), target).backward()
         opt.step()
-    start = time.perf_counter()
-    for _ in range(STEP_REPEATS):
-        opt.zero_grad()
-        loss_fn(model(x), target).backward()
-        opt.step()
-    return (time.perf_counter() - start) / STEP_REPEATS
+
+    for _ in range(3):
+        step()
+    blocks = []
+    for _ in range(STEP_BLOCKS):
+        start = time.perf_counter()
+        for _ in range(STEP_REPEATS):
+            step()
+        blocks.append((time.perf_counter() - start) / STEP_REPEATS)
+    return statistics.median(blocks)
 
 
 def run_one(which: str) -> dict:
@@ -116,7 +124,7 @@ def main() -> None:
         "Inputs: every UniProt accession of the bundled Reactome mapping (11,876; binn keeps those connected at "
         "4 levels). Build = binn's `BINN(...)` constructor vs binn-graph's `Architecture.from_graph` + `BINN(...)` "
         f"(the graph itself loads in {results['layered']['note'].split('+ ')[1]}). Step = forward + backward + Adam "
-        f"at batch 256, mean of {STEP_REPEATS} (binn: plain Adam; binn-graph: the fused Adam its Trainer uses). Peak RSS of the whole process, each contender in its own "
+        f"at batch 256, median of {STEP_BLOCKS} blocks of {STEP_REPEATS} (binn: plain Adam; binn-graph: the fused Adam its Trainer uses). Peak RSS of the whole process, each contender in its own "
         "subprocess. Targets: build ≥ 20×, step ≥ 20× faster, memory ≤ ½.", "",
         "Command: `python benchmarks/bench_engine.py --write benchmarks/RESULTS.md`", "", *table, ""])
     print(section)

@@ -240,7 +240,7 @@ class _BaseBINN(BaseEstimator):
         rows = node_rows(arch, nodes, self.model_.level_widths)
         self.model_.eval()
         with torch.no_grad():
-            states = self.model_.level_states(to_tensor(self.preprocessor_.transform(inputs)))
+            states = self.model_.level_states(to_tensor(self.preprocessor_.transform(inputs)), fused=True)
         values = torch.stack([states[level][row] for level, row in rows], dim=1).numpy()
         index = X.index if isinstance(X, pd.DataFrame) else None
         return pd.DataFrame(values, index=index, columns=list(nodes))

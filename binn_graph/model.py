@@ -23,6 +23,7 @@ from torch import Tensor, nn
 from .architecture import Architecture
 from .nn import LevelBlock
 from .nn.edge_linear import EdgeLinear
+from .nn.fused_stack import FusedLevelStack
 
 __all__ = ["BINN"]
 
@@ -156,6 +157,8 @@ class BINN(nn.Module):
                 layers += [nn.Linear(width_in, int(h)), nn.ReLU()]
                 width_in = int(h)
             self.integrator = nn.Sequential(*layers, nn.Linear(width_in, self.n_outputs))
+        # all levels as one autograd node where every level is a plain sparse layer (same function, less overhead)
+        self.stack = FusedLevelStack.build(self.levels)
         self.extra_heads = nn.ModuleList(
             [nn.Linear((b - a) * k, self.n_outputs) for (a, b), k in zip(bounds[1:-1], self.level_widths[1:-1])]
         ) if heads == "all_levels" else None
@@ -202,14 +205,39 @@ class BINN(nn.Module):
                 out = out + head(h.t())
         return out
 
-    def level_states(self, x: Tensor) -> list[Tensor]:
-        """Activations of every level, node-major ``[n_l * k_l, batch]`` (last = output logits)."""
-        self._check_input(x)
-        states = [_node_major(x)]
-        return self.run_levels(states, self.input_messages(states[0]), 1)
+    use_stack: bool = True  # False forces the level-by-level path (the reference the fused stack is tested against)
+
+    def level_states(self, x: Tensor, fused: bool = False) -> list[Tensor]:
+        """Activations of every level, node-major ``[n_l * k_l, batch]`` (first = inputs, last = output logits).
+
+        By default every level is its own autograd node, so gradients can be taken with respect to any state
+        (attribution). ``fused=True`` computes them with the fused stack where it applies: the same values, and
+        losses on them backpropagate, but later levels are not autograd functions of earlier states.
+        """
+        return self._states(x, keep_inputs=True, fused=fused)
 
     def forward(self, x: Tensor) -> Tensor:
-        return self.readout(self.level_states(x))
+        return self.readout(self._states(x, keep_inputs=False, fused=True))
+
+    def _states(self, x: Tensor, keep_inputs: bool, fused: bool) -> list:
+        self._check_input(x)
+        stacked = fused and self.stack is not None and self.use_stack and self.stack.applies(x.shape[0],
+                                                                                              self.training)
+        # the inputs read by levels' own layers (not the fused input layer) need the node-major input matrix
+        own_inputs = [bool(block.groups) and block.groups[0] == [0] for block in self.levels]
+        if not stacked or keep_inputs or any(own_inputs) or not self.fused_inputs:
+            inputs = _node_major(x)
+            if not stacked:
+                return self.run_levels([inputs], self.input_messages(inputs), 1)
+            message = self.input_edges(inputs) if self.fused_inputs else None
+        else:  # training and prediction: the input layer transposes and multiplies chunk by chunk
+            inputs = None
+            message = self.input_edges.forward_batch_major(x)
+        extras = [block.edge_groups[0](inputs) if own else None for block, own in zip(self.levels, own_inputs)]
+        # the fused input layer's rows are laid out as the stack's latent buffer: one message for all levels
+        latent, logits = self.stack(extras, x.shape[0], x, message)
+        offsets = self.stack.offsets
+        return [inputs] + [latent[a:b] for a, b in zip(offsets[:-2], offsets[1:-1])] + [logits]
 
     def edge_weights(self) -> list[Tensor]:
         """Edge weight tensors, one per level (for L1/L2 penalties)."""

@@ -88,7 +88,7 @@ class SoftConstrained(nn.Module):
         self.shift = nn.Parameter(torch.zeros(len(nodes)))
 
     def forward(self, x: Tensor) -> Tensor:
-        states = self.model.level_states(x)
+        states = self.model.level_states(x, fused=True)
         latent = torch.stack([states[level][row] for level, row in self.rows], dim=1)
         return torch.cat([self.model.readout(states), latent * self.scale + self.shift], dim=1)
 

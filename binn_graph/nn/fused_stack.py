@@ -1,0 +1,338 @@
+"""FusedLevelStack: all latent levels and the output of a BINN as one autograd node.
+
+Executing a deep hierarchy level by level through autograd costs little arithmetic
+but much overhead: in dag mode over Reactome, each of the 12 levels
+concatenates every source level (≈2,700 rows × batch), and in the backward pass
+writes and accumulates a dense gradient of that size, although the top levels
+read only 20–300 source rows. This executor computes the same function as the
+:class:`~binn_graph.nn.LevelBlock` modules it is built from (and uses their
+parameters), but
+
+* keeps every latent state in one node-major buffer ``H`` (``[Σ n_l·k_l, batch]``), so
+  each level multiplies its CSR matrix (columns = rows of ``H``) by a prefix of ``H``
+  with no concatenation;
+* runs the backward pass by hand in reverse level order: each level adds its input
+  gradient into only the rows it read (a compact transposed CSR and ``index_add_``),
+  with ATen's batch-norm backward and the activation's derivative taken from its
+  output;
+* and computes every edge-weight gradient in one sampled matmul
+  (``torch.sparse.sampled_addmm``) and every bias gradient in one sum at the end.
+
+It applies when every level is a plain sparse layer (no node subnetwork, no
+active dropout) whose activation has an output-expressible derivative; otherwise
+:class:`~binn_graph.model.BINN` runs its levels one by one. Both give the same
+outputs and gradients (tested).
+
+Shapes: ``extras[l]`` is ``[n_l·k_l, batch]`` or None (messages computed outside, e.g. from
+the inputs), ``message`` (optional) ``[Σ n_l·k_l, batch]`` holds messages to every latent level; the result is ``(H, logits)`` with ``logits`` ``[n_out, batch]``.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import torch
+from torch import Tensor, nn
+
+from .edge_linear import csr_layout
+from .level_block import LevelBlock
+
+__all__ = ["FusedLevelStack"]
+
+
+def _relu_grad(y: Tensor) -> Tensor:
+    return (y > 0).to(y.dtype)
+
+
+def _leaky_relu_grad(y: Tensor) -> Tensor:  # default negative slope 0.01 (F.leaky_relu)
+    return torch.where(y > 0, 1.0, 0.01).to(y.dtype)
+
+
+def _elu_grad(y: Tensor) -> Tensor:  # alpha = 1 (F.elu): d/dx = 1 for x > 0, else exp(x) = y + 1
+    return torch.where(y > 0, 1.0, y + 1.0)
+
+
+# derivative of each activation expressed through its output y
+_ACTIVATION_GRADS = {"tanh": None, "sigmoid": None, "relu": _relu_grad,
+                     "leaky_relu": _leaky_relu_grad, "elu": _elu_grad, "identity": None}
+
+
+class FusedLevelStack(nn.Module):
+    """Index plan for running ``blocks`` (latent levels 1..L-1, then the output) as one autograd node.
+
+    Holds no parameters: they stay in ``blocks``. Build it with :meth:`build`, which returns None
+    when a block cannot be fused (node subnetworks, an activation without an output-expressible derivative).
+    """
+
+    def __init__(self, blocks: Sequence[LevelBlock]) -> None:
+        super().__init__()
+        self._blocks = list(blocks)  # a plain list: not registered, the parameters belong to the BINN
+        self.offsets = [0]
+        for block in self._blocks:  # rows of H per latent level; the output's rows follow (gradient buffer only)
+            self.offsets.append(self.offsets[-1] + block.num_nodes * block.width)
+        self.latent_rows = self.offsets[-2]
+        self.latent_groups: list[int | None] = []
+        self.shapes: list[tuple[int, int]] = []
+        all_rows, all_cols = [], []
+        for i, block in enumerate(self._blocks):
+            group = next((g for g, members in enumerate(block.groups) if members != [0]), None)
+            self.latent_groups.append(group)
+            self.shapes.append((block.num_nodes * block.width, self.offsets[i]))
+            if group is None:
+                continue
+            layer = block.edge_groups[group]
+            # stacked source row (LevelBlock's order: source levels ascending) -> row of H
+            to_global = torch.cat([torch.arange(self.offsets[s - 1], self.offsets[s]) for s in block.groups[group]])
+            cols = to_global[layer.src_flat]
+            forward = csr_layout(layer.dst_flat, cols, self.shapes[i])
+            for name in ("perm", "col", "crow"):
+                self.register_buffer(f"{name}_{i}", forward[name], persistent=False)
+            sources, compact = torch.unique(cols, return_inverse=True)
+            backward = csr_layout(layer.dst_flat, compact, (self.shapes[i][0], int(sources.numel())))
+            self.register_buffer(f"src_{i}", sources, persistent=False)
+            for name in ("perm_t", "col_t", "crow_t"):
+                self.register_buffer(f"{name}_{i}", backward[name], persistent=False)
+            all_rows.append(layer.dst_flat + self.offsets[i])
+            all_cols.append(cols)
+        # every latent edge at once, rows = targets in the gradient buffer, for the weight gradients
+        rows = torch.cat(all_rows) if all_rows else torch.zeros(0, dtype=torch.long)
+        cols = torch.cat(all_cols) if all_cols else torch.zeros(0, dtype=torch.long)
+        pattern = csr_layout(rows, cols, (self.offsets[-1], self.latent_rows))
+        for name in ("perm", "col", "crow"):
+            self.register_buffer(f"{name}_all", pattern[name], persistent=False)
+        self._plans: list | None = None
+
+    @classmethod
+    def build(cls, blocks: Sequence[LevelBlock]) -> "FusedLevelStack | None":
+        if any(len(b.subnetwork) or b.activation_name not in _ACTIVATION_GRADS for b in blocks):
+            return None
+        if any(layer.kernel != "csr" for b in blocks for layer in b.edge_groups):
+            return None
+        return cls(blocks)
+
+    def _apply(self, fn, recurse=True):
+        self._plans = None  # index tensors moved: rebuild the cached plans
+        return super()._apply(fn, recurse)
+
+    def applies(self, batch_size: int, training: bool) -> bool:
+        """False when some block would behave differently here (active dropout, attribution hooks, batch of 1)."""
+        for block in self._blocks:
+            if block.keep_pre or (training and block.dropout is not None):
+                return False
+            if block.norm is not None and training and batch_size < 2:
+                return False  # let BatchNorm raise its own error
+        return True
+
+    def plans(self) -> list:
+        """Per level ``(crow, col, perm, src, crow_t, col_t, perm_t)`` or None, then the all-edge pattern."""
+        if self._plans is None:
+            names = ("crow", "col", "perm", "src", "crow_t", "col_t", "perm_t")
+            self._plans = [tuple(getattr(self, f"{name}_{i}") for name in names) if group is not None else None
+                           for i, group in enumerate(self.latent_groups)]
+            self._plans.append((self.crow_all, self.col_all, self.perm_all))
+        return self._plans
+
+    def forward(self, extras: Sequence[Tensor | None], batch_size: int, like: Tensor,
+                message: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        """``extras``: per block, messages from outside (or None); ``message``: optional ``[rows of H, batch]``
+        messages to every latent level at once, laid out as ``H`` (the BINN's fused input layer). Returns
+        ``(H, logits [n_out, batch])``."""
+        if message is not None and message.shape[0] != self.latent_rows:
+            raise ValueError(f"message must have {self.latent_rows} rows, got {message.shape[0]}")
+        tensors: list = [message, *extras]
+        for block, group in zip(self._blocks, self.latent_groups):
+            tensors.append(block.edge_groups[group].weight if group is not None else None)
+            tensors.append(block.bias)
+            tensors.append(block.norm.weight if block.norm is not None else None)
+            tensors.append(block.norm.bias if block.norm is not None else None)
+        return _StackFunction.apply(self, self.training, batch_size, like, *tensors)
+
+
+def _csr(crow: Tensor, col: Tensor, values: Tensor, shape: tuple[int, int]) -> Tensor:
+    return torch.sparse_csr_tensor(crow, col, values, shape, check_invariants=False)
+
+
+def _batch_norm_momentum(norm: nn.BatchNorm1d, training: bool) -> float:
+    """The exponential-average factor nn.BatchNorm1d would use for this call (the batch is already counted)."""
+    if not training:
+        return 0.0
+    if norm.momentum is None:  # cumulative moving average
+        return 1.0 / float(norm.num_batches_tracked)
+    return norm.momentum
+
+
+_ROW_KERNEL_MIN = 1 << 16  # from this many elements, batch norm and tanh use the row-sum / sigmoid forms below
+
+
+def _batch_norm_into(pre: Tensor, norm: nn.BatchNorm1d, gamma: Tensor | None, beta: Tensor | None,
+                     training: bool, out: Tensor) -> tuple[Tensor, Tensor]:
+    """Batch norm of node-major ``pre`` ``[units, batch]`` (statistics per row) into ``out``, as
+    ``nn.BatchNorm1d`` computes it; returns ``(mean, invstd)`` (what ``native_batch_norm_backward`` takes).
+
+    Large training batches take their statistics from row sums, in place and without temporaries: for this
+    layout (``[1, units, batch]``) ATen's kernel is 3× slower on CPU.
+    """
+    momentum = _batch_norm_momentum(norm, training)
+    if not training or pre.numel() < _ROW_KERNEL_MIN:
+        stats = pre.new_empty(2, pre.shape[0] if training else 0)
+        torch.ops.aten.native_batch_norm.out(pre.unsqueeze(0), gamma, beta, norm.running_mean, norm.running_var,
+                                             training, momentum, norm.eps, out=out.unsqueeze(0),
+                                             save_mean=stats[0], save_invstd=stats[1])
+        return stats[0], stats[1]
+    batch = pre.shape[1]
+    mean = pre.sum(1).div_(batch)
+    torch.sub(pre, mean.unsqueeze(1), out=out)
+    var = torch.linalg.vecdot(out, out, dim=1).div_(batch)
+    invstd = (var + norm.eps).rsqrt_()
+    if norm.running_mean is not None:
+        with torch.no_grad():
+            norm.running_mean.mul_(1.0 - momentum).add_(mean, alpha=momentum)
+            norm.running_var.mul_(1.0 - momentum).add_(var, alpha=momentum * batch / (batch - 1))
+    out.mul_((invstd if gamma is None else invstd * gamma).unsqueeze(1))
+    if beta is not None:
+        out.add_(beta.unsqueeze(1))
+    return mean, invstd
+
+
+def _batch_norm_backward_(grad: Tensor, pre: Tensor, norm: nn.BatchNorm1d, gamma: Tensor | None, mean: Tensor,
+                          invstd: Tensor, training: bool) -> tuple[Tensor | None, Tensor | None]:
+    """Turn ``grad`` (w.r.t. the batch norm's output) into the gradient w.r.t. its input, in place; returns the
+    gradients of ``(gamma, beta)``. With ``x̂ = (pre − mean)·invstd`` and ``B`` the batch size,
+    ``dpre = γ·invstd·(g − Σg/B − x̂·Σ(g·x̂)/B)``, ``dγ = Σ g·x̂``, ``dβ = Σ g`` (sums over the batch)."""
+    if not training or pre.numel() < _ROW_KERNEL_MIN:
+        g_pre, g_gamma, g_beta = torch.ops.aten.native_batch_norm_backward(
+            grad.unsqueeze(0), pre.unsqueeze(0), gamma, norm.running_mean, norm.running_var, mean, invstd,
+            training, norm.eps, [True, gamma is not None, gamma is not None])
+        grad.copy_(g_pre.squeeze(0))
+        return g_gamma, g_beta
+    batch = pre.shape[1]
+    sum_g = grad.sum(1)
+    sum_g_xhat = (torch.linalg.vecdot(grad, pre, dim=1) - mean * sum_g) * invstd
+    scale = invstd if gamma is None else gamma * invstd
+    slope = -scale * invstd * sum_g_xhat / batch  # coefficient of pre
+    shift = -scale * sum_g / batch - slope * mean
+    grad.mul_(scale.unsqueeze(1)).addcmul_(pre, slope.unsqueeze(1)).add_(shift.unsqueeze(1))
+    return (sum_g_xhat, sum_g) if gamma is not None else (None, None)
+
+
+def _activate_into(name: str, activation, y: Tensor, out: Tensor) -> None:
+    """``out[:] = activation(y)`` (``y`` may be ``out`` itself), without temporaries where torch allows."""
+    if name == "tanh" and y.numel() >= _ROW_KERNEL_MIN:
+        # tanh(y) = 2·sigmoid(2y) − 1: 4× faster than torch.tanh on CPU (its SLEEF tanh is slow)
+        torch.mul(y, 2.0, out=out)
+        out.sigmoid_().mul_(2.0).sub_(1.0)
+    elif name == "tanh":
+        torch.tanh(y, out=out)
+    elif name == "sigmoid":
+        torch.sigmoid(y, out=out)
+    elif name == "relu":
+        torch.clamp(y, min=0, out=out)
+    else:
+        out.copy_(activation(y))
+
+
+def _activation_backward_into(name: str, grad: Tensor, y: Tensor, out: Tensor) -> None:
+    """``out[:] = grad · activation'(x)``, the derivative taken from the activation's output ``y``."""
+    if name == "tanh":
+        torch.ops.aten.tanh_backward.grad_input(grad, y, grad_input=out)
+    elif name == "sigmoid":
+        torch.ops.aten.sigmoid_backward.grad_input(grad, y, grad_input=out)
+    elif name == "identity":
+        out.copy_(grad)
+    else:
+        torch.mul(grad, _ACTIVATION_GRADS[name](y), out=out)
+
+
+class _StackFunction(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, stack: FusedLevelStack, training: bool, batch_size: int, like: Tensor, *tensors):
+        blocks = stack._blocks
+        n = len(blocks)
+        message, extras, params = tensors[0], tensors[1:n + 1], tensors[n + 1:]
+        plans = stack.plans()
+        offsets = stack.offsets
+        H = like.new_empty(stack.latent_rows, batch_size)
+        if training:  # count the batch in every batch norm, as nn.BatchNorm1d does (one call for all)
+            counters = [b.norm.num_batches_tracked for b in blocks if b.norm is not None]
+            if counters:
+                torch._foreach_add_(counters, 1)
+        pres, stats = [], []
+        logits = None
+        for i, block in enumerate(blocks):
+            weight, bias, gamma, beta = params[4 * i:4 * i + 4]
+            extra = extras[i]
+            if message is not None and i < n - 1:
+                piece = message[offsets[i]:offsets[i + 1]]
+                extra = piece if extra is None else piece + extra
+            if plans[i] is not None:
+                crow, col, perm = plans[i][:3]
+                pre = torch.addmm(bias, _csr(crow, col, weight.reshape(-1)[perm], stack.shapes[i]), H[:offsets[i]])
+                if extra is not None:
+                    pre.add_(extra)
+            else:
+                pre = extra + bias if extra is not None else bias.expand(-1, batch_size).clone()
+            if i == n - 1:
+                if block.norm is not None or block.activation_name != "identity":
+                    raise RuntimeError("the output level must be linear without normalisation")
+                logits = pre
+                break
+            out = H[offsets[i]:offsets[i + 1]]
+            if block.norm is not None:
+                stats.append(_batch_norm_into(pre, block.norm, gamma, beta, training, out))
+                y = out
+            else:
+                stats.append(None)
+                y = pre
+            _activate_into(block.activation_name, block.activation, y, out)
+            pres.append(pre)
+        ctx.stack, ctx.training = stack, training
+        ctx.extras_need = [e is not None and e.requires_grad for e in extras]
+        ctx.message_need = message is not None and message.requires_grad
+        ctx.pres, ctx.stats = pres, stats
+        ctx.save_for_backward(H, *params)
+        return H, logits
+
+    @staticmethod
+    def backward(ctx, grad_H: Tensor, grad_logits: Tensor):
+        stack = ctx.stack
+        blocks = stack._blocks
+        n = len(blocks)
+        plans = stack.plans()
+        offsets = stack.offsets
+        H, *params = ctx.saved_tensors
+        G = grad_H.clone()  # gradient w.r.t. H, completed level by level from the top
+        GP = H.new_empty(offsets[-1], H.shape[1])  # gradient w.r.t. each level's pre-activation
+        GP[offsets[-2]:].copy_(grad_logits)
+        grad_params: list = [None] * len(params)
+        for i in range(n - 1, -1, -1):
+            block = blocks[i]
+            a, b = offsets[i], offsets[i + 1]
+            if i < n - 1:
+                g = GP[a:b]
+                _activation_backward_into(block.activation_name, G[a:b], H[a:b], g)
+                if block.norm is not None:
+                    grad_params[4 * i + 2], grad_params[4 * i + 3] = _batch_norm_backward_(
+                        g, ctx.pres[i], block.norm, params[4 * i + 2], *ctx.stats[i], ctx.training)
+            if plans[i] is not None:
+                weight = params[4 * i]
+                src, crow_t, col_t, perm_t = plans[i][3:]
+                wt = _csr(crow_t, col_t, weight.reshape(-1)[perm_t], (src.shape[0], b - a))
+                G.index_add_(0, src, wt @ GP[a:b])
+        bias_grads = GP.sum(1, keepdim=True).split([b - a for a, b in zip(offsets[:-1], offsets[1:])])
+        crow, col, perm = plans[-1]
+        weight_sizes = []
+        for i in range(n):
+            grad_params[4 * i + 1] = bias_grads[i]
+            weight_sizes.append(params[4 * i].numel() if params[4 * i] is not None else 0)
+        if crow.shape[0] > 1 and col.numel():
+            pattern = _csr(crow, col, H.new_zeros(col.shape[0]), (offsets[-1], stack.latent_rows))
+            sampled = torch.sparse.sampled_addmm(pattern, GP, H.t(), beta=0.0).values()
+            flat = torch.empty_like(sampled)
+            flat[perm] = sampled
+            for i, part in enumerate(flat.split(weight_sizes)):
+                if params[4 * i] is not None:
+                    grad_params[4 * i] = part.view_as(params[4 * i])
+        grad_extras = [GP[a:b] if need else None for need, a, b in zip(ctx.extras_need, offsets[:-1], offsets[1:])]
+        grad_message = GP[:stack.latent_rows] if ctx.message_need else None
+        return (None, None, None, None, grad_message, *grad_extras, *grad_params)
+
