@@ -41,7 +41,7 @@ from typing import Sequence
 import torch
 from torch import Tensor, nn
 
-from .edge_linear import csr_layout
+from .edge_linear import csr, csr_layout
 from .level_block import LevelBlock
 
 __all__ = ["FusedLevelStack"]
@@ -154,10 +154,6 @@ class FusedLevelStack(nn.Module):
             tensors.append(block.norm.weight if block.norm is not None else None)
             tensors.append(block.norm.bias if block.norm is not None else None)
         return _StackFunction.apply(self, self.training, batch_size, like, *tensors)
-
-
-def _csr(crow: Tensor, col: Tensor, values: Tensor, shape: tuple[int, int]) -> Tensor:
-    return torch.sparse_csr_tensor(crow, col, values, shape, check_invariants=False)
 
 
 def _batch_norm_momentum(norm: nn.BatchNorm1d, training: bool) -> float:
@@ -274,7 +270,7 @@ class _StackFunction(torch.autograd.Function):
                 extra = piece if extra is None else piece + extra
             if plans[i] is not None:
                 crow, col, perm = plans[i][:3]
-                pre = torch.addmm(bias, _csr(crow, col, weight.reshape(-1)[perm], stack.shapes[i]), H[:offsets[i]])
+                pre = torch.addmm(bias, csr(crow, col, weight.reshape(-1)[perm], stack.shapes[i]), H[:offsets[i]])
                 if extra is not None:
                     pre.add_(extra)
             else:
@@ -329,7 +325,7 @@ class _StackFunction(torch.autograd.Function):
             if plans[i] is not None:
                 weight = params[4 * i]
                 src, crow_t, col_t, perm_t = plans[i][3:]
-                wt = _csr(crow_t, col_t, weight.reshape(-1)[perm_t], (src.shape[0], b - a))
+                wt = csr(crow_t, col_t, weight.reshape(-1)[perm_t], (src.shape[0], b - a))
                 G.index_add_(0, src, wt @ GP[a:b])
         bias_grads = GP.sum(1, keepdim=True).split([b - a for a, b in zip(offsets[:-1], offsets[1:])])
         crow, col, perm = plans[-1]
@@ -338,7 +334,7 @@ class _StackFunction(torch.autograd.Function):
             grad_params[4 * i + 1] = bias_grads[i]
             weight_sizes.append(params[4 * i].numel() if params[4 * i] is not None else 0)
         if crow.shape[0] > 1 and col.numel():
-            pattern = _csr(crow, col, H.new_zeros(col.shape[0]), (offsets[-1], stack.latent_rows))
+            pattern = csr(crow, col, H.new_zeros(col.shape[0]), (offsets[-1], stack.latent_rows))
             sampled = torch.sparse.sampled_addmm(pattern, GP, H.t(), beta=0.0).values()
             flat = torch.empty_like(sampled)
             flat[perm] = sampled
