@@ -47,22 +47,17 @@ from .level_block import LevelBlock
 __all__ = ["FusedLevelStack"]
 
 
-def _relu_grad(y: Tensor) -> Tensor:
-    return (y > 0).to(y.dtype)
-
-
-def _leaky_relu_grad(y: Tensor) -> Tensor:  # default negative slope 0.01 (F.leaky_relu)
-    return torch.where(y > 0, 1.0, 0.01).to(y.dtype)
-
-
-def _elu_grad(y: Tensor) -> Tensor:  # alpha = 1 (F.elu): d/dx = 1 for x > 0, else exp(x) = y + 1
-    return torch.where(y > 0, 1.0, y + 1.0)
-
-
-# the activations the stack supports: tanh and sigmoid use ATen's backward ops (from the output y), identity needs
-# none, the others a derivative expressed through y
-_ACTIVATION_GRADS = {"tanh": None, "sigmoid": None, "relu": _relu_grad,
-                     "leaky_relu": _leaky_relu_grad, "elu": _elu_grad, "identity": None}
+# the activations the stack supports, each with ATen's backward op taking the activation's output y (identity
+# needs none): (grad, y, out) -> out = grad · activation'(x)
+_ACTIVATION_BACKWARDS = {
+    "tanh": lambda g, y, out: torch.ops.aten.tanh_backward.grad_input(g, y, grad_input=out),
+    "sigmoid": lambda g, y, out: torch.ops.aten.sigmoid_backward.grad_input(g, y, grad_input=out),
+    "relu": lambda g, y, out: torch.ops.aten.threshold_backward.grad_input(g, y, 0, grad_input=out),
+    # F.leaky_relu's default slope 0.01 and F.elu's alpha 1, as LevelBlock applies them
+    "leaky_relu": lambda g, y, out: torch.ops.aten.leaky_relu_backward.grad_input(g, y, 0.01, True, grad_input=out),
+    "elu": lambda g, y, out: torch.ops.aten.elu_backward.grad_input(g, 1.0, 1.0, 1.0, True, y, grad_input=out),
+    "identity": lambda g, y, out: out.copy_(g),
+}
 
 
 class FusedLevelStack(nn.Module):
@@ -112,7 +107,7 @@ class FusedLevelStack(nn.Module):
 
     @classmethod
     def build(cls, blocks: Sequence[LevelBlock]) -> "FusedLevelStack | None":
-        if any(len(b.subnetwork) or b.activation_name not in _ACTIVATION_GRADS for b in blocks):
+        if any(len(b.subnetwork) or b.activation_name not in _ACTIVATION_BACKWARDS for b in blocks):
             return None
         if any(layer.kernel != "csr" for b in blocks for layer in b.edge_groups):
             return None
@@ -235,18 +230,6 @@ def _activate_into(name: str, activation, y: Tensor, out: Tensor) -> None:
         out.copy_(activation(y))
 
 
-def _activation_backward_into(name: str, grad: Tensor, y: Tensor, out: Tensor) -> None:
-    """``out[:] = grad · activation'(x)``, the derivative taken from the activation's output ``y``."""
-    if name == "tanh":
-        torch.ops.aten.tanh_backward.grad_input(grad, y, grad_input=out)
-    elif name == "sigmoid":
-        torch.ops.aten.sigmoid_backward.grad_input(grad, y, grad_input=out)
-    elif name == "identity":
-        out.copy_(grad)
-    else:
-        torch.mul(grad, _ACTIVATION_GRADS[name](y), out=out)
-
-
 class _StackFunction(torch.autograd.Function):
     @staticmethod
     def forward(ctx, stack: FusedLevelStack, training: bool, batch_size: int, like: Tensor, *tensors):
@@ -318,7 +301,7 @@ class _StackFunction(torch.autograd.Function):
             a, b = offsets[i], offsets[i + 1]
             if i < n - 1:
                 g = GP[a:b]
-                _activation_backward_into(block.activation_name, G[a:b], H[a:b], g)
+                _ACTIVATION_BACKWARDS[block.activation_name](G[a:b], H[a:b], g)
                 if block.norm is not None:
                     grad_params[4 * i + 2], grad_params[4 * i + 3] = _batch_norm_backward_(
                         g, ctx.pres[i], block.norm, params[4 * i + 2], *ctx.stats[i], ctx.training)
