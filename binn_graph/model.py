@@ -225,17 +225,19 @@ class BINN(nn.Module):
                                                                                               self.training)
         # the inputs read by levels' own layers (not the fused input layer) need the node-major input matrix
         own_inputs = [bool(block.groups) and block.groups[0] == [0] for block in self.levels]
+        with_bias = False
         if not stacked or keep_inputs or any(own_inputs) or not self.fused_inputs:
             inputs = transpose_blocked(x)
             if not stacked:
                 return self.run_levels([inputs], self.input_messages(inputs), 1)
             message = self.input_edges(inputs) if self.fused_inputs else None
-        else:  # training and prediction: the input layer transposes and multiplies chunk by chunk
+        else:  # training and prediction: the input layer transposes and multiplies chunk by chunk, adding biases
             inputs = None
-            message = self.input_edges.forward_batch_major(x)
+            message = self.input_edges.forward_batch_major(x, self.stack.latent_bias())
+            with_bias = True
         extras = [block.edge_groups[0](inputs) if own else None for block, own in zip(self.levels, own_inputs)]
         # the fused input layer's rows are laid out as the stack's latent buffer: one message for all levels
-        latent, logits = self.stack(extras, x.shape[0], x, message)
+        latent, logits = self.stack(extras, x.shape[0], x, message, with_bias)
         offsets = self.stack.offsets
         return [inputs] + [latent[a:b] for a, b in zip(offsets[:-2], offsets[1:-1])] + [logits]
 

@@ -70,13 +70,16 @@ class _ChunkedCSRMatmul(torch.autograd.Function):
     chunks, each multiplied while still in cache by the matching column block of ``W``."""
 
     @staticmethod
-    def forward(ctx, values: Tensor, x: Tensor, layer: "EdgeLinear") -> Tensor:  # noqa: D401
+    def forward(ctx, values: Tensor, x: Tensor, layer: "EdgeLinear", addend: Tensor | None) -> Tensor:  # noqa: D401
         chunks = []
         out = None
         for start, stop, crow, col, perm in layer.column_chunks():
             xt = transpose_blocked(x[:, start:stop])
             w = csr(crow, col, values[perm], (layer.shape[0], stop - start))
-            out = w @ xt if out is None else out.addmm_(w, xt)
+            if out is None:
+                out = w @ xt if addend is None else torch.addmm(addend, w, xt)
+            else:
+                out.addmm_(w, xt)
             chunks.append(xt)
         ctx.save_for_backward(values, x, *chunks)
         ctx.layer = layer
@@ -96,7 +99,7 @@ class _ChunkedCSRMatmul(torch.autograd.Function):
             for (start, stop, crow, col, perm), xt in zip(layer.column_chunks(), chunks):
                 pattern = csr(crow, col, grad_out.new_zeros(col.shape[0]), (layer.shape[0], stop - start))
                 grad_values[perm] = torch.sparse.sampled_addmm(pattern, grad_out, xt.t(), beta=0.0).values()
-        return grad_values, grad_x, None
+        return grad_values, grad_x, None, None
 
 
 class EdgeLinear(nn.Module):
@@ -188,17 +191,22 @@ class EdgeLinear(nn.Module):
         self._column_chunks = (key, chunks)
         return chunks
 
-    def forward_batch_major(self, x: Tensor) -> Tensor:
+    def forward_batch_major(self, x: Tensor, addend: Tensor | None = None) -> Tensor:
         """``x``: ``[batch, num_src * k_in]`` (samples as rows) -> ``[num_dst * k_out, batch]``.
 
         Same result as ``forward(x.t().contiguous())``, but the transpose and the product go chunk by chunk, so
         the transposed input is multiplied while still in cache (CSR kernel; the gather kernel transposes first).
+        ``addend`` (``[num_dst * k_out, 1]`` or ``[num_dst * k_out, batch]``), when given, is added to the result
+        as a constant (no gradient flows to it): the caller's biases, saving a pass over the output.
         """
         if x.dim() != 2 or x.shape[1] != self.shape[1]:
             raise ValueError(f"expected input of shape [batch, {self.shape[1]}], got {tuple(x.shape)}")
+        if addend is not None:
+            addend = addend.detach()
         if self.kernel != "csr":
-            return self(transpose_blocked(x))
-        return _ChunkedCSRMatmul.apply(self.weight.reshape(-1), x, self)
+            out = self(transpose_blocked(x))
+            return out if addend is None else out + addend
+        return _ChunkedCSRMatmul.apply(self.weight.reshape(-1), x, self, addend)
 
     def dense_weight(self) -> Tensor:
         """The equivalent dense ``[num_dst * k_out, num_src * k_in]`` matrix (for tests and small graphs only)."""
@@ -236,8 +244,10 @@ def csr_layout(rows: Tensor, cols: Tensor, shape: tuple[int, int]) -> dict[str, 
     """
     perm = torch.argsort(rows * shape[1] + cols)
     perm_t = torch.argsort(cols * shape[0] + rows)
-    return {"perm": perm, "perm_t": perm_t, "col": cols[perm].contiguous(), "col_t": rows[perm_t].contiguous(),
-            "crow": _crow(rows[perm], shape[0]), "crow_t": _crow(cols[perm_t], shape[1])}
+    # 32-bit compressed indices where they fit: the MKL sparse kernels take them without a per-call conversion
+    index = torch.int32 if max(shape[0], shape[1], rows.numel()) < 2 ** 31 else torch.long
+    return {"perm": perm, "perm_t": perm_t, "col": cols[perm].to(index), "col_t": rows[perm_t].to(index),
+            "crow": _crow(rows[perm], shape[0]).to(index), "crow_t": _crow(cols[perm_t], shape[1]).to(index)}
 
 
 def _crow(rows_sorted: Tensor, num_rows: int) -> Tensor:

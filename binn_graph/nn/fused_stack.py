@@ -48,14 +48,20 @@ __all__ = ["FusedLevelStack"]
 
 
 # the activations the stack supports, each with ATen's backward op taking the activation's output y (identity
-# needs none): (grad, y, out) -> out = grad · activation'(x)
+# needs none): (grad, y, out) -> out = grad · activation'(x); the OpOverloads are looked up once
+_TANH_BACKWARD = torch.ops.aten.tanh_backward.grad_input
+_SIGMOID_BACKWARD = torch.ops.aten.sigmoid_backward.grad_input
+_THRESHOLD_BACKWARD = torch.ops.aten.threshold_backward.grad_input
+_LEAKY_RELU_BACKWARD = torch.ops.aten.leaky_relu_backward.grad_input
+_ELU_BACKWARD = torch.ops.aten.elu_backward.grad_input
+_BATCH_NORM_BACKWARD = torch.ops.aten.native_batch_norm_backward.default
 _ACTIVATION_BACKWARDS = {
-    "tanh": lambda g, y, out: torch.ops.aten.tanh_backward.grad_input(g, y, grad_input=out),
-    "sigmoid": lambda g, y, out: torch.ops.aten.sigmoid_backward.grad_input(g, y, grad_input=out),
-    "relu": lambda g, y, out: torch.ops.aten.threshold_backward.grad_input(g, y, 0, grad_input=out),
+    "tanh": lambda g, y, out: _TANH_BACKWARD(g, y, grad_input=out),
+    "sigmoid": lambda g, y, out: _SIGMOID_BACKWARD(g, y, grad_input=out),
+    "relu": lambda g, y, out: _THRESHOLD_BACKWARD(g, y, 0, grad_input=out),
     # F.leaky_relu's default slope 0.01 and F.elu's alpha 1, as LevelBlock applies them
-    "leaky_relu": lambda g, y, out: torch.ops.aten.leaky_relu_backward.grad_input(g, y, 0.01, True, grad_input=out),
-    "elu": lambda g, y, out: torch.ops.aten.elu_backward.grad_input(g, 1.0, 1.0, 1.0, True, y, grad_input=out),
+    "leaky_relu": lambda g, y, out: _LEAKY_RELU_BACKWARD(g, y, 0.01, True, grad_input=out),
+    "elu": lambda g, y, out: _ELU_BACKWARD(g, 1.0, 1.0, 1.0, True, y, grad_input=out),
     "identity": lambda g, y, out: out.copy_(g),
 }
 
@@ -74,6 +80,7 @@ class FusedLevelStack(nn.Module):
         for block in self._blocks:  # rows of H per latent level; the output's rows follow (gradient buffer only)
             self.offsets.append(self.offsets[-1] + block.num_nodes * block.width)
         self.latent_rows = self.offsets[-2]
+        self.level_rows = [b - a for a, b in zip(self.offsets[:-2], self.offsets[1:-1])]  # latent levels
         self.latent_groups: list[int | None] = []
         self.shapes: list[tuple[int, int]] = []
         all_rows, all_cols = [], []
@@ -135,20 +142,29 @@ class FusedLevelStack(nn.Module):
             self._plans.append((self.crow_all, self.col_all, self.perm_all))
         return self._plans
 
+    def latent_bias(self) -> Tensor:
+        """Biases of every latent level, laid out as ``H`` (``[rows of H, 1]``), detached: the addend that lets
+        the input layer produce a message that already includes them (``message_has_bias=True``)."""
+        with torch.no_grad():
+            return torch.cat([block.bias for block in self._blocks[:-1]])
+
     def forward(self, extras: Sequence[Tensor | None], batch_size: int, like: Tensor,
-                message: Tensor | None = None) -> tuple[Tensor, Tensor]:
+                message: Tensor | None = None, message_has_bias: bool = False) -> tuple[Tensor, Tensor]:
         """``extras``: per block, messages from outside (or None); ``message``: optional ``[rows of H, batch]``
-        messages to every latent level at once, laid out as ``H`` (the BINN's fused input layer). Returns
-        ``(H, logits [n_out, batch])``."""
+        messages to every latent level at once, laid out as ``H`` (the BINN's fused input layer), which already
+        include the latent biases (:meth:`latent_bias`) when ``message_has_bias``. Returns
+        ``(H, logits [n_out, batch])``. The biases' gradients are computed here in either case."""
         if message is not None and message.shape[0] != self.latent_rows:
             raise ValueError(f"message must have {self.latent_rows} rows, got {message.shape[0]}")
+        if message_has_bias and message is None:
+            raise ValueError("message_has_bias needs a message")
         tensors: list = [message, *extras]
         for block, group in zip(self._blocks, self.latent_groups):
             tensors.append(block.edge_groups[group].weight if group is not None else None)
             tensors.append(block.bias)
             tensors.append(block.norm.weight if block.norm is not None else None)
             tensors.append(block.norm.bias if block.norm is not None else None)
-        return _StackFunction.apply(self, self.training, batch_size, like, *tensors)
+        return _StackFunction.apply(self, self.training, batch_size, like, message_has_bias, *tensors)
 
 
 def _batch_norm_momentum(norm: nn.BatchNorm1d, training: bool) -> float:
@@ -160,24 +176,25 @@ def _batch_norm_momentum(norm: nn.BatchNorm1d, training: bool) -> float:
     return norm.momentum
 
 
-_ROW_KERNEL_MIN = 1 << 16  # from this many elements, batch norm and tanh use the row-sum / sigmoid forms below
+_ROW_KERNEL_MIN = 1 << 16  # from this many elements, training batch norm uses the row-sum form below
+_SIGMOID_TANH_MIN = 1 << 12  # from this many elements, tanh is computed as 2·sigmoid(2x) − 1
 
 
-def _batch_norm_into(pre: Tensor, norm: nn.BatchNorm1d, gamma: Tensor | None, beta: Tensor | None,
-                     training: bool, out: Tensor) -> tuple[Tensor, Tensor]:
-    """Batch norm of node-major ``pre`` ``[units, batch]`` (statistics per row) into ``out``, as
-    ``nn.BatchNorm1d`` computes it; returns ``(mean, invstd)`` (what ``native_batch_norm_backward`` takes).
+def _batch_norm(pre: Tensor, norm: nn.BatchNorm1d, gamma: Tensor | None, beta: Tensor | None, training: bool,
+                out: Tensor) -> tuple[Tensor, tuple]:
+    """Batch norm of node-major ``pre`` ``[units, batch]`` (statistics per row), as ``nn.BatchNorm1d`` computes
+    it. Returns the normalised values (written into ``out`` for large training batches, else a new tensor) and
+    what :func:`_batch_norm_backward_` needs.
 
     Large training batches take their statistics from row sums, in place and without temporaries: for this
-    layout (``[1, units, batch]``) ATen's kernel is 3× slower on CPU.
+    layout (``[1, units, batch]``) ATen's kernel is 3× slower on CPU. Small ones use ATen's ``native_batch_norm``.
     """
     momentum = _batch_norm_momentum(norm, training)
     if not training or pre.numel() < _ROW_KERNEL_MIN:
-        stats = pre.new_empty(2, pre.shape[0] if training else 0)
-        torch.ops.aten.native_batch_norm.out(pre.unsqueeze(0), gamma, beta, norm.running_mean, norm.running_var,
-                                             training, momentum, norm.eps, out=out.unsqueeze(0),
-                                             save_mean=stats[0], save_invstd=stats[1])
-        return stats[0], stats[1]
+        pre3 = pre.unsqueeze(0)
+        y, mean, invstd = torch.native_batch_norm(pre3, gamma, beta, norm.running_mean, norm.running_var,
+                                                  training, momentum, norm.eps)
+        return y.squeeze(0), (pre3, mean, invstd)
     batch = pre.shape[1]
     mean = pre.sum(1).div_(batch)
     torch.sub(pre, mean.unsqueeze(1), out=out)
@@ -190,19 +207,21 @@ def _batch_norm_into(pre: Tensor, norm: nn.BatchNorm1d, gamma: Tensor | None, be
     out.mul_((invstd if gamma is None else invstd * gamma).unsqueeze(1))
     if beta is not None:
         out.add_(beta.unsqueeze(1))
-    return mean, invstd
+    return out, (pre, mean, invstd)
 
 
-def _batch_norm_backward_(grad: Tensor, pre: Tensor, norm: nn.BatchNorm1d, gamma: Tensor | None, mean: Tensor,
-                          invstd: Tensor, training: bool) -> tuple[Tensor | None, Tensor | None]:
+def _batch_norm_backward_(grad: Tensor, norm: nn.BatchNorm1d, gamma: Tensor | None, saved: tuple,
+                          training: bool) -> tuple[Tensor | None, Tensor | None]:
     """Turn ``grad`` (w.r.t. the batch norm's output) into the gradient w.r.t. its input, in place; returns the
     gradients of ``(gamma, beta)``. With ``x̂ = (pre − mean)·invstd`` and ``B`` the batch size,
     ``dpre = γ·invstd·(g − Σg/B − x̂·Σ(g·x̂)/B)``, ``dγ = Σ g·x̂``, ``dβ = Σ g`` (sums over the batch)."""
-    if not training or pre.numel() < _ROW_KERNEL_MIN:
-        g_pre, g_gamma, g_beta = torch.ops.aten.native_batch_norm_backward(
-            grad.unsqueeze(0), pre.unsqueeze(0), gamma, norm.running_mean, norm.running_var, mean, invstd,
-            training, norm.eps, [True, gamma is not None, gamma is not None])
-        grad.copy_(g_pre.squeeze(0))
+    pre, mean, invstd = saved
+    if pre.dim() == 3:  # ATen's forward (small or eval): ATen's backward
+        grad3 = grad.unsqueeze(0)
+        g_pre, g_gamma, g_beta = _BATCH_NORM_BACKWARD(grad3, pre, gamma, norm.running_mean, norm.running_var,
+                                                      mean, invstd, training, norm.eps,
+                                                      [True, gamma is not None, gamma is not None])
+        grad3.copy_(g_pre)
         return g_gamma, g_beta
     batch = pre.shape[1]
     sum_g = grad.sum(1)
@@ -214,12 +233,16 @@ def _batch_norm_backward_(grad: Tensor, pre: Tensor, norm: nn.BatchNorm1d, gamma
     return (sum_g_xhat, sum_g) if gamma is not None else (None, None)
 
 
+_MINUS_ONE = torch.tensor(-1.0)
+
+
 def _activate_into(name: str, activation, y: Tensor, out: Tensor) -> None:
     """``out[:] = activation(y)`` (``y`` may be ``out`` itself), without temporaries where torch allows."""
-    if name == "tanh" and y.numel() >= _ROW_KERNEL_MIN:
-        # tanh(y) = 2·sigmoid(2y) − 1: 4× faster than torch.tanh on CPU (its SLEEF tanh is slow)
-        torch.mul(y, 2.0, out=out)
-        out.sigmoid_().mul_(2.0).sub_(1.0)
+    if name == "tanh" and y.numel() >= _SIGMOID_TANH_MIN:
+        # tanh(y) = 2·sigmoid(2y) − 1: 2–4× faster than torch.tanh on CPU from a few thousand values (its
+        # vectorised tanh is slow)
+        torch.sigmoid(torch.mul(y, 2.0, out=out), out=out)
+        torch.add(_MINUS_ONE, out, alpha=2.0, out=out)
     elif name == "tanh":
         torch.tanh(y, out=out)
     elif name == "sigmoid":
@@ -232,51 +255,57 @@ def _activate_into(name: str, activation, y: Tensor, out: Tensor) -> None:
 
 class _StackFunction(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, stack: FusedLevelStack, training: bool, batch_size: int, like: Tensor, *tensors):
+    def forward(ctx, stack: FusedLevelStack, training: bool, batch_size: int, like: Tensor,
+                message_has_bias: bool, *tensors):
         blocks = stack._blocks
         n = len(blocks)
         message, extras, params = tensors[0], tensors[1:n + 1], tensors[n + 1:]
         plans = stack.plans()
         offsets = stack.offsets
         H = like.new_empty(stack.latent_rows, batch_size)
+        states = H.split(stack.level_rows)
         if training:  # count the batch in every batch norm, as nn.BatchNorm1d does (one call for all)
             counters = [b.norm.num_batches_tracked for b in blocks if b.norm is not None]
             if counters:
                 torch._foreach_add_(counters, 1)
-        pres, stats = [], []
+        # every level's base: its bias plus, when given, its messages from the input layer (one addition for all)
+        biases = params[1::4]
+        if message is not None:
+            bases = (message if message_has_bias else message + torch.cat(biases[:-1])).split(stack.level_rows)
+        saved = []
         logits = None
         for i, block in enumerate(blocks):
-            weight, bias, gamma, beta = params[4 * i:4 * i + 4]
-            extra = extras[i]
-            if message is not None and i < n - 1:
-                piece = message[offsets[i]:offsets[i + 1]]
-                extra = piece if extra is None else piece + extra
-            if plans[i] is not None:
-                crow, col, perm = plans[i][:3]
-                pre = torch.addmm(bias, csr(crow, col, weight.reshape(-1)[perm], stack.shapes[i]), H[:offsets[i]])
-                if extra is not None:
-                    pre.add_(extra)
+            plan = plans[i]
+            base = bases[i] if message is not None and i < n - 1 else biases[i]
+            if extras[i] is not None:
+                base = base + extras[i]
+            if plan is not None:
+                crow, col, perm = plan[:3]
+                # columns span all of H, but only rows of earlier (computed) levels are referenced
+                w = csr(crow, col, params[4 * i].view(-1)[perm], (stack.shapes[i][0], stack.latent_rows))
+                pre = torch.addmm(base, w, H)
+            elif base.shape[1] == batch_size:
+                pre = base
             else:
-                pre = extra + bias if extra is not None else bias.expand(-1, batch_size).clone()
+                pre = base.expand(-1, batch_size).contiguous()
             if i == n - 1:
                 if block.norm is not None or block.activation_name != "identity":
                     raise RuntimeError("the output level must be linear without normalisation")
                 logits = pre
                 break
-            out = H[offsets[i]:offsets[i + 1]]
+            out = states[i]
             if block.norm is not None:
-                stats.append(_batch_norm_into(pre, block.norm, gamma, beta, training, out))
-                y = out
+                y, stats = _batch_norm(pre, block.norm, params[4 * i + 2], params[4 * i + 3], training, out)
+                saved.append(stats)
             else:
-                stats.append(None)
                 y = pre
+                saved.append(None)
             _activate_into(block.activation_name, block.activation, y, out)
-            pres.append(pre)
         ctx.stack, ctx.training = stack, training
         ctx.set_materialize_grads(False)  # H is usually not used outside: no zero gradient to fill and copy
         ctx.extras_need = [e is not None and e.requires_grad for e in extras]
         ctx.message_need = message is not None and message.requires_grad
-        ctx.pres, ctx.stats = pres, stats
+        ctx.norm_saved = saved
         ctx.save_for_backward(H, *params)
         return H, logits
 
@@ -291,26 +320,27 @@ class _StackFunction(torch.autograd.Function):
         # gradient w.r.t. H, completed level by level from the top
         G = grad_H.clone() if grad_H is not None else torch.zeros_like(H)
         GP = H.new_empty(offsets[-1], H.shape[1])  # gradient w.r.t. each level's pre-activation
+        rows = stack.level_rows
+        grads, states, pre_grads = G.split(rows), H.split(rows), GP.split(rows + [offsets[-1] - offsets[-2]])
         if grad_logits is None:
-            GP[offsets[-2]:].zero_()
+            pre_grads[-1].zero_()
         else:
-            GP[offsets[-2]:].copy_(grad_logits)
+            pre_grads[-1].copy_(grad_logits)
         grad_params: list = [None] * len(params)
         for i in range(n - 1, -1, -1):
             block = blocks[i]
-            a, b = offsets[i], offsets[i + 1]
+            g = pre_grads[i]
             if i < n - 1:
-                g = GP[a:b]
-                _ACTIVATION_BACKWARDS[block.activation_name](G[a:b], H[a:b], g)
+                _ACTIVATION_BACKWARDS[block.activation_name](grads[i], states[i], g)
                 if block.norm is not None:
                     grad_params[4 * i + 2], grad_params[4 * i + 3] = _batch_norm_backward_(
-                        g, ctx.pres[i], block.norm, params[4 * i + 2], *ctx.stats[i], ctx.training)
-            if plans[i] is not None:
-                weight = params[4 * i]
-                src, crow_t, col_t, perm_t = plans[i][3:]
-                wt = csr(crow_t, col_t, weight.reshape(-1)[perm_t], (src.shape[0], b - a))
-                G.index_add_(0, src, wt @ GP[a:b])
-        bias_grads = GP.sum(1, keepdim=True).split([b - a for a, b in zip(offsets[:-1], offsets[1:])])
+                        g, block.norm, params[4 * i + 2], ctx.norm_saved[i], ctx.training)
+            plan = plans[i]
+            if plan is not None:
+                src, crow_t, col_t, perm_t = plan[3:]
+                wt = csr(crow_t, col_t, params[4 * i].view(-1)[perm_t], (src.shape[0], g.shape[0]))
+                G.index_add_(0, src, wt @ g)
+        bias_grads = GP.sum(1, keepdim=True).split(rows + [offsets[-1] - offsets[-2]])
         crow, col, perm = plans[-1]
         weight_sizes = []
         for i in range(n):
@@ -324,7 +354,6 @@ class _StackFunction(torch.autograd.Function):
             for i, part in enumerate(flat.split(weight_sizes)):
                 if params[4 * i] is not None:
                     grad_params[4 * i] = part.view_as(params[4 * i])
-        grad_extras = [GP[a:b] if need else None for need, a, b in zip(ctx.extras_need, offsets[:-1], offsets[1:])]
+        grad_extras = [pre_grads[i] if need else None for i, need in enumerate(ctx.extras_need)]
         grad_message = GP[:stack.latent_rows] if ctx.message_need else None
-        return (None, None, None, None, grad_message, *grad_extras, *grad_params)
-
+        return (None, None, None, None, None, grad_message, *grad_extras, *grad_params)
