@@ -97,19 +97,23 @@ class FusedLevelStack(nn.Module):
             forward = csr_layout(layer.dst_flat, cols, self.shapes[i])
             for name in ("perm", "col", "crow"):
                 self.register_buffer(f"{name}_{i}", forward[name], persistent=False)
-            sources, compact = torch.unique(cols, return_inverse=True)
-            backward = csr_layout(layer.dst_flat, compact, (self.shapes[i][0], int(sources.numel())))
-            self.register_buffer(f"src_{i}", sources, persistent=False)
-            for name in ("perm_t", "col_t", "crow_t"):
-                self.register_buffer(f"{name}_{i}", backward[name], persistent=False)
             all_rows.append(layer.dst_flat + self.offsets[i])
             all_cols.append(cols)
-        # every latent edge at once, rows = targets in the gradient buffer, for the weight gradients
+        # every latent edge at once (in the order of the levels' weights, concatenated), rows = targets in the
+        # gradient buffer, for the weight gradients
         rows = torch.cat(all_rows) if all_rows else torch.zeros(0, dtype=torch.long)
         cols = torch.cat(all_cols) if all_cols else torch.zeros(0, dtype=torch.long)
         pattern = csr_layout(rows, cols, (self.offsets[-1], self.latent_rows))
         for name in ("perm", "col", "crow"):
             self.register_buffer(f"{name}_all", pattern[name], persistent=False)
+        # per latent level, its edges to later levels, transposed (rows = its units, columns = rows of the
+        # gradient buffer after it): the backward pass pulls each level's gradient in one product
+        for i, (a, b) in enumerate(zip(self.offsets[:-2], self.offsets[1:-1])):
+            out_edges = torch.nonzero((cols >= a) & (cols < b)).squeeze(1)
+            pull = csr_layout(cols[out_edges] - a, rows[out_edges] - b, (b - a, self.offsets[-1] - b))
+            self.register_buffer(f"crow_pull_{i}", pull["crow"], persistent=False)
+            self.register_buffer(f"col_pull_{i}", pull["col"], persistent=False)
+            self.register_buffer(f"perm_pull_{i}", out_edges[pull["perm"]], persistent=False)
         self._plans: list | None = None
 
     @classmethod
@@ -134,12 +138,15 @@ class FusedLevelStack(nn.Module):
         return True
 
     def plans(self) -> list:
-        """Per level ``(crow, col, perm, src, crow_t, col_t, perm_t)`` or None, then the all-edge pattern."""
+        """Per level ``(crow, col, perm)`` of its incoming edges or None, then the all-edge pattern, then per
+        latent level ``(crow, col, perm)`` of its outgoing edges (the backward pull)."""
         if self._plans is None:
-            names = ("crow", "col", "perm", "src", "crow_t", "col_t", "perm_t")
+            names = ("crow", "col", "perm")
             self._plans = [tuple(getattr(self, f"{name}_{i}") for name in names) if group is not None else None
                            for i, group in enumerate(self.latent_groups)]
             self._plans.append((self.crow_all, self.col_all, self.perm_all))
+            self._plans.append([tuple(getattr(self, f"{name}_pull_{i}") for name in names)
+                                for i in range(len(self.level_rows))])
         return self._plans
 
     def latent_bias(self) -> Tensor:
@@ -315,33 +322,38 @@ class _StackFunction(torch.autograd.Function):
         blocks = stack._blocks
         n = len(blocks)
         plans = stack.plans()
+        pulls = plans[-1]
         offsets = stack.offsets
         H, *params = ctx.saved_tensors
-        # gradient w.r.t. H, completed level by level from the top
-        G = grad_H.clone() if grad_H is not None else torch.zeros_like(H)
         GP = H.new_empty(offsets[-1], H.shape[1])  # gradient w.r.t. each level's pre-activation
         rows = stack.level_rows
-        grads, states, pre_grads = G.split(rows), H.split(rows), GP.split(rows + [offsets[-1] - offsets[-2]])
+        states, pre_grads = H.split(rows), GP.split(rows + [offsets[-1] - offsets[-2]])
         if grad_logits is None:
             pre_grads[-1].zero_()
         else:
             pre_grads[-1].copy_(grad_logits)
+        weights = [params[4 * i].view(-1) for i in range(n) if params[4 * i] is not None]
+        edge_weights = torch.cat(weights) if weights else None  # in the order of the all-edge pattern
         grad_params: list = [None] * len(params)
-        for i in range(n - 1, -1, -1):
+        for i in range(n - 2, -1, -1):
             block = blocks[i]
+            a, b = offsets[i], offsets[i + 1]
+            # gradient w.r.t. this level's output: pulled from every later level's (complete) pre-activation
+            # gradient along this level's outgoing edges
+            crow, col, perm = pulls[i]
+            if col.numel():
+                grad = csr(crow, col, edge_weights[perm], (b - a, offsets[-1] - b)) @ GP[b:]
+                if grad_H is not None:
+                    grad.add_(grad_H[a:b])
+            else:
+                grad = grad_H[a:b] if grad_H is not None else H.new_zeros(b - a, H.shape[1])
             g = pre_grads[i]
-            if i < n - 1:
-                _ACTIVATION_BACKWARDS[block.activation_name](grads[i], states[i], g)
-                if block.norm is not None:
-                    grad_params[4 * i + 2], grad_params[4 * i + 3] = _batch_norm_backward_(
-                        g, block.norm, params[4 * i + 2], ctx.norm_saved[i], ctx.training)
-            plan = plans[i]
-            if plan is not None:
-                src, crow_t, col_t, perm_t = plan[3:]
-                wt = csr(crow_t, col_t, params[4 * i].view(-1)[perm_t], (src.shape[0], g.shape[0]))
-                G.index_add_(0, src, wt @ g)
+            _ACTIVATION_BACKWARDS[block.activation_name](grad, states[i], g)
+            if block.norm is not None:
+                grad_params[4 * i + 2], grad_params[4 * i + 3] = _batch_norm_backward_(
+                    g, block.norm, params[4 * i + 2], ctx.norm_saved[i], ctx.training)
         bias_grads = GP.sum(1, keepdim=True).split(rows + [offsets[-1] - offsets[-2]])
-        crow, col, perm = plans[-1]
+        crow, col, perm = plans[-2]
         weight_sizes = []
         for i in range(n):
             grad_params[4 * i + 1] = bias_grads[i]
