@@ -83,7 +83,9 @@ class FusedLevelStack(nn.Module):
         self.level_rows = [b - a for a, b in zip(self.offsets[:-2], self.offsets[1:-1])]  # latent levels
         self.latent_groups: list[int | None] = []
         self.shapes: list[tuple[int, int]] = []
-        all_rows, all_cols = [], []
+        all_rows, all_cols, forward_perms = [], [], []
+        self.forward_nnz: list[int] = []
+        weight_offset = 0
         for i, block in enumerate(self._blocks):
             group = next((g for g, members in enumerate(block.groups) if members != [0]), None)
             self.latent_groups.append(group)
@@ -95,10 +97,16 @@ class FusedLevelStack(nn.Module):
             to_global = torch.cat([torch.arange(self.offsets[s - 1], self.offsets[s]) for s in block.groups[group]])
             cols = to_global[layer.src_flat]
             forward = csr_layout(layer.dst_flat, cols, self.shapes[i])
-            for name in ("perm", "col", "crow"):
+            for name in ("col", "crow"):
                 self.register_buffer(f"{name}_{i}", forward[name], persistent=False)
+            forward_perms.append(forward["perm"] + weight_offset)
+            self.forward_nnz.append(int(cols.numel()))
+            weight_offset += int(cols.numel())
             all_rows.append(layer.dst_flat + self.offsets[i])
             all_cols.append(cols)
+        # CSR values of every level's incoming edges, gathered at once from the levels' weights concatenated
+        self.register_buffer("perm_forward", torch.cat(forward_perms) if forward_perms
+                             else torch.zeros(0, dtype=torch.long), persistent=False)
         # every latent edge at once (in the order of the levels' weights, concatenated), rows = targets in the
         # gradient buffer, for the weight gradients
         rows = torch.cat(all_rows) if all_rows else torch.zeros(0, dtype=torch.long)
@@ -108,12 +116,17 @@ class FusedLevelStack(nn.Module):
             self.register_buffer(f"{name}_all", pattern[name], persistent=False)
         # per latent level, its edges to later levels, transposed (rows = its units, columns = rows of the
         # gradient buffer after it): the backward pass pulls each level's gradient in one product
+        pull_perms = []
+        self.pull_nnz: list[int] = []
         for i, (a, b) in enumerate(zip(self.offsets[:-2], self.offsets[1:-1])):
             out_edges = torch.nonzero((cols >= a) & (cols < b)).squeeze(1)
             pull = csr_layout(cols[out_edges] - a, rows[out_edges] - b, (b - a, self.offsets[-1] - b))
             self.register_buffer(f"crow_pull_{i}", pull["crow"], persistent=False)
             self.register_buffer(f"col_pull_{i}", pull["col"], persistent=False)
-            self.register_buffer(f"perm_pull_{i}", out_edges[pull["perm"]], persistent=False)
+            pull_perms.append(out_edges[pull["perm"]])
+            self.pull_nnz.append(int(out_edges.numel()))
+        self.register_buffer("perm_pull", torch.cat(pull_perms) if pull_perms else torch.zeros(0, dtype=torch.long),
+                             persistent=False)
         self._plans: list | None = None
 
     @classmethod
@@ -138,14 +151,15 @@ class FusedLevelStack(nn.Module):
         return True
 
     def plans(self) -> list:
-        """Per level ``(crow, col, perm)`` of its incoming edges or None, then the all-edge pattern, then per
-        latent level ``(crow, col, perm)`` of its outgoing edges (the backward pull)."""
+        """Per level ``(crow, col, slot)`` of its incoming edges (``slot`` indexes the per-level values gathered
+        with ``perm_forward``) or None, then the all-edge pattern ``(crow, col, perm)``, then per latent level
+        ``(crow, col)`` of its outgoing edges (the backward pull; values gathered with ``perm_pull``)."""
         if self._plans is None:
-            names = ("crow", "col", "perm")
-            self._plans = [tuple(getattr(self, f"{name}_{i}") for name in names) if group is not None else None
-                           for i, group in enumerate(self.latent_groups)]
+            slots = iter(range(len(self.forward_nnz)))
+            self._plans = [(getattr(self, f"crow_{i}"), getattr(self, f"col_{i}"), next(slots))
+                           if group is not None else None for i, group in enumerate(self.latent_groups)]
             self._plans.append((self.crow_all, self.col_all, self.perm_all))
-            self._plans.append([tuple(getattr(self, f"{name}_pull_{i}") for name in names)
+            self._plans.append([(getattr(self, f"crow_pull_{i}"), getattr(self, f"col_pull_{i}"))
                                 for i in range(len(self.level_rows))])
         return self._plans
 
@@ -279,6 +293,9 @@ class _StackFunction(torch.autograd.Function):
         biases = params[1::4]
         if message is not None:
             bases = (message if message_has_bias else message + torch.cat(biases[:-1])).split(stack.level_rows)
+        weights = [params[4 * i].view(-1) for i in range(n) if params[4 * i] is not None]
+        edge_weights = torch.cat(weights) if weights else None  # in the order of the all-edge pattern
+        values = edge_weights[stack.perm_forward].split(stack.forward_nnz) if weights else ()
         saved = []
         logits = None
         for i, block in enumerate(blocks):
@@ -287,9 +304,9 @@ class _StackFunction(torch.autograd.Function):
             if extras[i] is not None:
                 base = base + extras[i]
             if plan is not None:
-                crow, col, perm = plan[:3]
+                crow, col, slot = plan
                 # columns span all of H, but only rows of earlier (computed) levels are referenced
-                w = csr(crow, col, params[4 * i].view(-1)[perm], (stack.shapes[i][0], stack.latent_rows))
+                w = csr(crow, col, values[slot], (stack.shapes[i][0], stack.latent_rows))
                 pre = torch.addmm(base, w, H)
             elif base.shape[1] == batch_size:
                 pre = base
@@ -313,6 +330,7 @@ class _StackFunction(torch.autograd.Function):
         ctx.extras_need = [e is not None and e.requires_grad for e in extras]
         ctx.message_need = message is not None and message.requires_grad
         ctx.norm_saved = saved
+        ctx.edge_weights = edge_weights
         ctx.save_for_backward(H, *params)
         return H, logits
 
@@ -332,17 +350,17 @@ class _StackFunction(torch.autograd.Function):
             pre_grads[-1].zero_()
         else:
             pre_grads[-1].copy_(grad_logits)
-        weights = [params[4 * i].view(-1) for i in range(n) if params[4 * i] is not None]
-        edge_weights = torch.cat(weights) if weights else None  # in the order of the all-edge pattern
+        pull_values = ctx.edge_weights[stack.perm_pull].split(stack.pull_nnz) if ctx.edge_weights is not None \
+            else None
         grad_params: list = [None] * len(params)
         for i in range(n - 2, -1, -1):
             block = blocks[i]
             a, b = offsets[i], offsets[i + 1]
             # gradient w.r.t. this level's output: pulled from every later level's (complete) pre-activation
             # gradient along this level's outgoing edges
-            crow, col, perm = pulls[i]
+            crow, col = pulls[i]
             if col.numel():
-                grad = csr(crow, col, edge_weights[perm], (b - a, offsets[-1] - b)) @ GP[b:]
+                grad = csr(crow, col, pull_values[i], (b - a, offsets[-1] - b)) @ GP[b:]
                 if grad_H is not None:
                     grad.add_(grad_H[a:b])
             else:
