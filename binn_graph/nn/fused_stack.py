@@ -202,13 +202,15 @@ _SIGMOID_TANH_MIN = 1 << 12  # from this many elements, tanh is computed as 2·s
 
 
 def _batch_norm(pre: Tensor, norm: nn.BatchNorm1d, gamma: Tensor | None, beta: Tensor | None, training: bool,
-                out: Tensor) -> tuple[Tensor, tuple]:
+                out: Tensor, then_tanh: bool = False) -> tuple[Tensor | None, tuple]:
     """Batch norm of node-major ``pre`` ``[units, batch]`` (statistics per row), as ``nn.BatchNorm1d`` computes
     it. Returns the normalised values (written into ``out`` for large training batches, else a new tensor) and
     what :func:`_batch_norm_backward_` needs.
 
     Large training batches take their statistics from row sums, in place and without temporaries: for this
     layout (``[1, units, batch]``) ATen's kernel is 3× slower on CPU. Small ones use ATen's ``native_batch_norm``.
+    With ``then_tanh`` a large batch's result is tanh of the normalised values, computed as
+    ``2·sigmoid(2·x̂) − 1`` with the factor 2 folded into the normalisation, and None is returned for it.
     """
     momentum = _batch_norm_momentum(norm, training)
     if not training or pre.numel() < _ROW_KERNEL_MIN:
@@ -225,9 +227,14 @@ def _batch_norm(pre: Tensor, norm: nn.BatchNorm1d, gamma: Tensor | None, beta: T
         with torch.no_grad():
             norm.running_mean.mul_(1.0 - momentum).add_(mean, alpha=momentum)
             norm.running_var.mul_(1.0 - momentum).add_(var, alpha=momentum * batch / (batch - 1))
-    out.mul_((invstd if gamma is None else invstd * gamma).unsqueeze(1))
+    scale = invstd if gamma is None else invstd * gamma
+    out.mul_((2.0 * scale if then_tanh else scale).unsqueeze(1))
     if beta is not None:
-        out.add_(beta.unsqueeze(1))
+        out.add_((2.0 * beta if then_tanh else beta).unsqueeze(1))
+    if then_tanh:
+        torch.sigmoid(out, out=out)
+        torch.add(_MINUS_ONE, out, alpha=2.0, out=out)
+        return None, (pre, mean, invstd)
     return out, (pre, mean, invstd)
 
 
@@ -319,12 +326,14 @@ class _StackFunction(torch.autograd.Function):
                 break
             out = states[i]
             if block.norm is not None:
-                y, stats = _batch_norm(pre, block.norm, params[4 * i + 2], params[4 * i + 3], training, out)
+                y, stats = _batch_norm(pre, block.norm, params[4 * i + 2], params[4 * i + 3], training, out,
+                                       then_tanh=block.activation_name == "tanh")
                 saved.append(stats)
             else:
                 y = pre
                 saved.append(None)
-            _activate_into(block.activation_name, block.activation, y, out)
+            if y is not None:  # else the batch norm applied the activation (tanh) already
+                _activate_into(block.activation_name, block.activation, y, out)
         ctx.stack, ctx.training = stack, training
         ctx.set_materialize_grads(False)  # H is usually not used outside: no zero gradient to fill and copy
         ctx.extras_need = [e is not None and e.requires_grad for e in extras]
