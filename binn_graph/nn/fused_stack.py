@@ -9,20 +9,28 @@ read only 20–300 source rows. This executor computes the same function as the
 parameters), but
 
 * keeps every latent state in one node-major buffer ``H`` (``[Σ n_l·k_l, batch]``), so
-  each level multiplies its CSR matrix (columns = rows of ``H``) by a prefix of ``H``
-  with no concatenation;
-* runs the backward pass by hand in reverse level order: each level adds its input
-  gradient into only the rows it read (a compact transposed CSR and ``index_add_``),
-  with the activation's derivative taken from its output and ATen's batch-norm
-  backward for small levels;
-* computes every edge-weight gradient in one sampled matmul
+  each level multiplies its CSR matrix (columns = rows of ``H``; only rows of earlier
+  levels are referenced) by ``H`` itself, with no concatenation or slicing;
+* runs the backward pass by hand in reverse level order and *pulls* each level's output
+  gradient in one sparse product: the transposed CSR of the level's outgoing edges times the
+  (already complete) pre-activation gradients of all later levels. No dense gradient buffer
+  is zero-filled or scatter-added into. The activation's derivative is taken from its
+  output with ATen's backward ops, and small levels use ATen's batch-norm backward;
+* gathers the CSR values of every level from the levels' weights in one index operation,
+  computes every edge-weight gradient in one sampled matmul
   (``torch.sparse.sampled_addmm``) and every bias gradient in one sum at the end;
-* and, for large levels (≥ 65,536 values), takes batch-norm statistics from row sums
-  (with the matching closed-form backward) and tanh as ``2·sigmoid(2x) − 1``:
-  ATen's batch norm for this node-major layout and its CPU tanh are 3–4× slower.
+* for large training levels (≥ 65,536 values), takes batch-norm statistics from row sums
+  (with the matching closed-form backward); ATen's batch norm is 3× slower for this
+  node-major layout on CPU;
+* computes tanh as ``2·sigmoid(2x) − 1`` from 4,096 values on (for large levels with
+  the factor 2 folded into the batch norm's scale and shift): torch's CPU tanh is 2–4× slower.
 
-Measured on full human Reactome in dag mode (batch 256, forward + backward + Adam):
-about 16–17 ms level by level, 12–13 ms fused (``benchmarks/bench_engine.py``).
+When the BINN's fused input layer computes the messages, it also adds the latent biases
+(:meth:`FusedLevelStack.latent_bias`, one product instead of a further pass); their
+gradients are still computed here.
+
+Measured on full human Reactome in dag mode (batch 256, forward + backward + Adam,
+``benchmarks/bench_engine.py``): 16–17 ms level by level, 10.5–12 ms fused.
 
 It applies when every level is a plain sparse layer (no node subnetwork, no
 active dropout) whose activation has an output-expressible derivative; otherwise
@@ -367,15 +375,18 @@ class _StackFunction(torch.autograd.Function):
             a, b = offsets[i], offsets[i + 1]
             # gradient w.r.t. this level's output: pulled from every later level's (complete) pre-activation
             # gradient along this level's outgoing edges
+            # (written into this level's rows of GP, then turned into the pre-activation gradient in place)
             crow, col = pulls[i]
-            if col.numel():
-                grad = csr(crow, col, pull_values[i], (b - a, offsets[-1] - b)) @ GP[b:]
-                if grad_H is not None:
-                    grad.add_(grad_H[a:b])
-            else:
-                grad = grad_H[a:b] if grad_H is not None else H.new_zeros(b - a, H.shape[1])
             g = pre_grads[i]
-            _ACTIVATION_BACKWARDS[block.activation_name](grad, states[i], g)
+            if col.numel():
+                torch.mm(csr(crow, col, pull_values[i], (b - a, offsets[-1] - b)), GP[b:], out=g)
+                if grad_H is not None:
+                    g.add_(grad_H[a:b])
+            elif grad_H is not None:
+                g.copy_(grad_H[a:b])
+            else:
+                g.zero_()
+            _ACTIVATION_BACKWARDS[block.activation_name](g, states[i], g)
             if block.norm is not None:
                 grad_params[4 * i + 2], grad_params[4 * i + 3] = _batch_norm_backward_(
                     g, block.norm, params[4 * i + 2], ctx.norm_saved[i], ctx.training)
