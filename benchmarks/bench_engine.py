@@ -123,7 +123,7 @@ def main() -> None:
         "## Full human Reactome, side by side with binn 0.1.1 (issue: BINN engine)", "",
         "Inputs: every UniProt accession of the bundled Reactome mapping (11,876; binn keeps those connected at "
         "4 levels). Build = binn's `BINN(...)` constructor vs binn-graph's `Architecture.from_graph` + `BINN(...)` "
-        f"(the graph itself loads in {results['layered']['note'].split('+ ')[1]}). Step = forward + backward + Adam "
+        f"(plus {results['layered']['note'].split('+ ')[1]}). Step = forward + backward + Adam "
         f"at batch 256, median of {STEP_BLOCKS} blocks of {STEP_REPEATS} (binn: plain Adam; binn-graph: the fused "
         "Adam its Trainer uses). Peak RSS of the whole process, each contender in its own subprocess. Targets: "
         "build ≥ 20×, step ≥ 20× faster, memory ≤ ½. binn's dense step is compute-bound and steady; binn-graph's is "

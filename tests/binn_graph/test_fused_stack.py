@@ -130,5 +130,12 @@ def test_chunked_input_layer_equals_plain():
     torch.testing.assert_close(grad_w, ref_w)
     torch.testing.assert_close(grad_x, ref_gx)
     assert len(layer.column_chunks()) == 6
+    # a constant addend (the latent biases) is added to the product and gets no gradient
+    addend = torch.randn(300, 1, dtype=torch.double, requires_grad=True)
+    with_addend = layer.forward_batch_major(x, addend)
+    torch.testing.assert_close(with_addend, ref + addend.detach())
+    grad_w_addend, grad_addend = torch.autograd.grad(with_addend, (layer.weight, addend), g, allow_unused=True)
+    torch.testing.assert_close(grad_w_addend, ref_w)
+    assert grad_addend is None
     with pytest.raises(ValueError, match=r"\[batch, 2000\]"):
         layer.forward_batch_major(torch.randn(3, 1999, dtype=torch.double))
