@@ -323,10 +323,10 @@ class _StackFunction(torch.autograd.Function):
                 # columns span all of H, but only rows of earlier (computed) levels are referenced
                 w = csr(crow, col, values[slot], (stack.shapes[i][0], stack.latent_rows))
                 pre = torch.addmm(base, w, H)
-            elif base.shape[1] == batch_size:
-                pre = base
+            elif base is biases[i]:  # no incoming messages: the bias alone (a copy, never the parameter itself)
+                pre = base.expand(-1, batch_size).clone()
             else:
-                pre = base.expand(-1, batch_size).contiguous()
+                pre = base
             if i == n - 1:
                 if block.norm is not None or block.activation_name != "identity":
                     raise RuntimeError("the output level must be linear without normalisation")
