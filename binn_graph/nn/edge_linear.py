@@ -57,7 +57,7 @@ class _CSRMatmul(torch.autograd.Function):
             wt = csr(layer.crow_t, layer.col_t, values[layer.perm_t], (layer.shape[1], layer.shape[0]))
             grad_x = wt @ grad_out
         if ctx.needs_input_grad[0]:
-            grad_values = _edge_gradient(grad_out, x, layer.crow_t, layer.col_t, layer.perm_t, values)
+            grad_values = edge_gradient(grad_out, x, layer.crow_t, layer.col_t, layer.perm_t, values)
         return grad_values, grad_x, None
 
 
@@ -92,7 +92,7 @@ class _ChunkedCSRMatmul(torch.autograd.Function):
         if ctx.needs_input_grad[0]:
             grad_values = torch.empty_like(values)
             for (start, stop, *_, crow_t, col_t, perm_t), xt in zip(layer.column_chunks(), chunks):
-                _edge_gradient(grad_out, xt, crow_t, col_t, perm_t, values, out=grad_values)
+                edge_gradient(grad_out, xt, crow_t, col_t, perm_t, values, out=grad_values)
         return grad_values, grad_x, None, None
 
 
@@ -227,7 +227,7 @@ def transpose_blocked(x: Tensor, block: int = 1024) -> Tensor:
     return out
 
 
-def _edge_gradient(grad_out: Tensor, x: Tensor, crow_t: Tensor, col_t: Tensor, perm_t: Tensor, like: Tensor,
+def edge_gradient(grad_out: Tensor, x: Tensor, crow_t: Tensor, col_t: Tensor, perm_t: Tensor, like: Tensor,
                    out: Tensor | None = None) -> Tensor:
     """Gradient of the edge weights of ``W @ x`` (``x`` node-major ``[num_src, batch]``): ``x @ grad_out^T``
     evaluated on the edges only (``torch.sparse.sampled_addmm``), written at ``perm_t`` into ``out``.

@@ -17,8 +17,9 @@ parameters), but
   is zero-filled or scatter-added into. The activation's derivative is taken from its
   output with ATen's backward ops, and small levels use ATen's batch-norm backward;
 * gathers the CSR values of every level from the levels' weights in one index operation,
-  computes every edge-weight gradient in one sampled matmul
-  (``torch.sparse.sampled_addmm``) and every bias gradient in one sum at the end;
+  computes every edge-weight gradient in one sampled matmul (``torch.sparse.sampled_addmm``,
+  via :func:`~binn_graph.nn.edge_linear.edge_gradient`, as the input layer does) and every
+  bias gradient in one sum at the end;
 * for large training levels (≥ 65,536 values), takes batch-norm statistics from row sums
   (with the matching closed-form backward); ATen's batch norm is 3× slower for this
   node-major layout on CPU;
@@ -49,7 +50,7 @@ from typing import Sequence
 import torch
 from torch import Tensor, nn
 
-from .edge_linear import csr, csr_layout
+from .edge_linear import csr, csr_layout, edge_gradient
 from .level_block import LevelBlock
 
 __all__ = ["FusedLevelStack"]
@@ -115,12 +116,12 @@ class FusedLevelStack(nn.Module):
         # CSR values of every level's incoming edges, gathered at once from the levels' weights concatenated
         self.register_buffer("perm_forward", torch.cat(forward_perms) if forward_perms
                              else torch.zeros(0, dtype=torch.long), persistent=False)
-        # every latent edge at once (in the order of the levels' weights, concatenated), rows = targets in the
-        # gradient buffer, for the weight gradients
+        # every latent edge at once (in the order of the levels' weights, concatenated), transposed (rows = sources
+        # in H, columns = targets in the gradient buffer), for the weight gradients
         rows = torch.cat(all_rows) if all_rows else torch.zeros(0, dtype=torch.long)
         cols = torch.cat(all_cols) if all_cols else torch.zeros(0, dtype=torch.long)
         pattern = csr_layout(rows, cols, (self.offsets[-1], self.latent_rows))
-        for name in ("perm", "col", "crow"):
+        for name in ("perm_t", "col_t", "crow_t"):
             self.register_buffer(f"{name}_all", pattern[name], persistent=False)
         # per latent level, its edges to later levels, transposed (rows = its units, columns = rows of the
         # gradient buffer after it): the backward pass pulls each level's gradient in one product
@@ -160,13 +161,14 @@ class FusedLevelStack(nn.Module):
 
     def plans(self) -> list:
         """Per level ``(crow, col, slot)`` of its incoming edges (``slot`` indexes the per-level values gathered
-        with ``perm_forward``) or None, then the all-edge pattern ``(crow, col, perm)``, then per latent level
+        with ``perm_forward``) or None, then the transposed all-edge pattern ``(crow_t, col_t, perm_t)``, then per
+        latent level
         ``(crow, col)`` of its outgoing edges (the backward pull; values gathered with ``perm_pull``)."""
         if self._plans is None:
             slots = iter(range(len(self.forward_nnz)))
             self._plans = [(getattr(self, f"crow_{i}"), getattr(self, f"col_{i}"), next(slots))
                            if group is not None else None for i, group in enumerate(self.latent_groups)]
-            self._plans.append((self.crow_all, self.col_all, self.perm_all))
+            self._plans.append((self.crow_t_all, self.col_t_all, self.perm_t_all))
             self._plans.append([(getattr(self, f"crow_pull_{i}"), getattr(self, f"col_pull_{i}"))
                                 for i in range(len(self.level_rows))])
         return self._plans
@@ -240,8 +242,7 @@ def _batch_norm(pre: Tensor, norm: nn.BatchNorm1d, gamma: Tensor | None, beta: T
     if beta is not None:
         out.add_((2.0 * beta if then_tanh else beta).unsqueeze(1))
     if then_tanh:
-        torch.sigmoid(out, out=out)
-        torch.add(_MINUS_ONE, out, alpha=2.0, out=out)
+        _tanh_of_half_(out)
         return None, (pre, mean, invstd)
     return out, (pre, mean, invstd)
 
@@ -272,13 +273,17 @@ def _batch_norm_backward_(grad: Tensor, norm: nn.BatchNorm1d, gamma: Tensor | No
 _MINUS_ONE = torch.tensor(-1.0)
 
 
+def _tanh_of_half_(doubled: Tensor) -> None:
+    """``doubled[:] = tanh(doubled / 2)``, as ``2·sigmoid(doubled) − 1``, in place: 2–4× faster than torch.tanh on
+    CPU from a few thousand values (its vectorised tanh is slow)."""
+    torch.sigmoid(doubled, out=doubled)
+    torch.add(_MINUS_ONE, doubled, alpha=2.0, out=doubled)
+
+
 def _activate_into(name: str, activation, y: Tensor, out: Tensor) -> None:
     """``out[:] = activation(y)`` (``y`` may be ``out`` itself), without temporaries where torch allows."""
     if name == "tanh" and y.numel() >= _SIGMOID_TANH_MIN:
-        # tanh(y) = 2·sigmoid(2y) − 1: 2–4× faster than torch.tanh on CPU from a few thousand values (its
-        # vectorised tanh is slow)
-        torch.sigmoid(torch.mul(y, 2.0, out=out), out=out)
-        torch.add(_MINUS_ONE, out, alpha=2.0, out=out)
+        _tanh_of_half_(torch.mul(y, 2.0, out=out))
     elif name == "tanh":
         torch.tanh(y, out=out)
     elif name == "sigmoid":
@@ -362,7 +367,8 @@ class _StackFunction(torch.autograd.Function):
         H, *params = ctx.saved_tensors
         GP = H.new_empty(offsets[-1], H.shape[1])  # gradient w.r.t. each level's pre-activation
         rows = stack.level_rows
-        states, pre_grads = H.split(rows), GP.split(rows + [offsets[-1] - offsets[-2]])
+        gradient_rows = rows + [offsets[-1] - offsets[-2]]  # latent levels, then the output
+        states, pre_grads = H.split(rows), GP.split(gradient_rows)
         if grad_logits is None:
             pre_grads[-1].zero_()
         else:
@@ -390,17 +396,14 @@ class _StackFunction(torch.autograd.Function):
             if block.norm is not None:
                 grad_params[4 * i + 2], grad_params[4 * i + 3] = _batch_norm_backward_(
                     g, block.norm, params[4 * i + 2], ctx.norm_saved[i], ctx.training)
-        bias_grads = GP.sum(1, keepdim=True).split(rows + [offsets[-1] - offsets[-2]])
-        crow, col, perm = plans[-2]
+        bias_grads = GP.sum(1, keepdim=True).split(gradient_rows)
         weight_sizes = []
         for i in range(n):
             grad_params[4 * i + 1] = bias_grads[i]
             weight_sizes.append(params[4 * i].numel() if params[4 * i] is not None else 0)
-        if crow.shape[0] > 1 and col.numel():
-            pattern = csr(crow, col, H.new_zeros(col.shape[0]), (offsets[-1], stack.latent_rows))
-            sampled = torch.sparse.sampled_addmm(pattern, GP, H.t(), beta=0.0).values()
-            flat = torch.empty_like(sampled)
-            flat[perm] = sampled
+        crow_t, col_t, perm_t = plans[-2]
+        if col_t.numel():  # every edge-weight gradient in one sampled product, in the concatenated weights' order
+            flat = edge_gradient(GP, H, crow_t, col_t, perm_t, ctx.edge_weights)
             for i, part in enumerate(flat.split(weight_sizes)):
                 if params[4 * i] is not None:
                     grad_params[4 * i] = part.view_as(params[4 * i])
