@@ -22,7 +22,7 @@ from torch import Tensor, nn
 
 from .architecture import Architecture
 from .nn import LevelBlock
-from .nn.edge_linear import EdgeLinear, transpose_blocked
+from .nn.edge_linear import EdgeLinear, transposed_copy
 from .nn.fused_stack import FusedLevelStack
 
 __all__ = ["BINN"]
@@ -227,7 +227,7 @@ class BINN(nn.Module):
         own_inputs = [bool(block.groups) and block.groups[0] == [0] for block in self.levels]
         with_bias = False
         if not stacked or keep_inputs or any(own_inputs) or not self.fused_inputs:
-            inputs = transpose_blocked(x)
+            inputs = transposed_copy(x)
             if not stacked:
                 return self.run_levels([inputs], self.input_messages(inputs), 1)
             message = self.input_edges(inputs) if self.fused_inputs else None

@@ -139,3 +139,17 @@ def test_chunked_input_layer_equals_plain():
     assert grad_addend is None
     with pytest.raises(ValueError, match=r"\[batch, 2000\]"):
         layer.forward_batch_major(torch.randn(3, 1999, dtype=torch.double))
+
+
+def test_single_chunk_float32_input_layer_equals_plain():
+    """The default float32 path (one chunk, transposed by FBGEMM where available) against the node-major layer."""
+    torch.manual_seed(1)
+    edges = torch.unique(torch.stack([torch.randint(0, 3000, (9000,)), torch.randint(0, 400, (9000,))]), dim=1)
+    layer = EdgeLinear(3000, 400, edges)
+    x = torch.randn(64, 3000)
+    addend = torch.randn(400, 1)
+    out = layer.forward_batch_major(x, addend)
+    ref = layer(x.t().contiguous()) + addend
+    torch.testing.assert_close(out, ref)
+    g = torch.randn_like(out)
+    torch.testing.assert_close(torch.autograd.grad(out, layer.weight, g)[0], torch.autograd.grad(ref, layer.weight, g)[0])
