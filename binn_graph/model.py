@@ -81,6 +81,7 @@ class BINN(nn.Module):
         levels = nodes["level"].to_numpy()
         widths[torch.from_numpy(levels == 0)] = int(input_width)
         bounds = architecture.level_bounds
+        self.input_columns = bounds[0][1] * self.input_width  # columns of x: one per input node and unit
         self.level_widths: list[int] = []
         for a, b in bounds:
             w = widths[a:b]
@@ -174,9 +175,8 @@ class BINN(nn.Module):
         return self.architecture.input_ids
 
     def _check_input(self, x: Tensor) -> None:
-        expected = len(self.architecture.input_ids) * self.input_width
-        if x.dim() != 2 or x.shape[1] != expected:
-            raise ValueError(f"expected input of shape [batch, {expected}], got {tuple(x.shape)}")
+        if x.dim() != 2 or x.shape[1] != self.input_columns:
+            raise ValueError(f"expected input of shape [batch, {self.input_columns}], got {tuple(x.shape)}")
 
     def input_messages(self, inputs: Tensor) -> list[Tensor | None]:
         """Messages from the inputs (node-major ``[n_in * k_in, batch]``) to each level, when fused; else ``None``s."""
