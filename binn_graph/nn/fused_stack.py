@@ -85,12 +85,19 @@ class FusedLevelStack(nn.Module):
     def __init__(self, blocks: Sequence[LevelBlock]) -> None:
         super().__init__()
         self._blocks = list(blocks)  # a plain list: not registered, the parameters belong to the BINN
+        # per level, what the executor reads on every call, looked up once (module attribute access is slow):
+        # the batch norm module (or None), the activation's name and function, and where each of the level's four
+        # parameters lives, as (module, name) read through ``module._parameters`` so a reassigned parameter is seen
+        self.norms = [block.norm for block in self._blocks]
+        self.activation_names = [block.activation_name for block in self._blocks]
+        self.activations = [block.activation for block in self._blocks]
         self.offsets = [0]
         for block in self._blocks:  # rows of H per latent level; the output's rows follow (gradient buffer only)
             self.offsets.append(self.offsets[-1] + block.num_nodes * block.width)
         self.latent_rows = self.offsets[-2]
         self.level_rows = [b - a for a, b in zip(self.offsets[:-2], self.offsets[1:-1])]  # latent levels
         self.latent_groups: list[int | None] = []
+        self._parameter_slots: list[tuple[nn.Module, str] | None] = []  # (module, name) of the parameters, 4 per level
         self.shapes: list[tuple[int, int]] = []
         all_rows, all_cols, forward_perms = [], [], []
         self.forward_nnz: list[int] = []
@@ -98,6 +105,10 @@ class FusedLevelStack(nn.Module):
         for i, block in enumerate(self._blocks):
             group = next((g for g, members in enumerate(block.groups) if members != [0]), None)
             self.latent_groups.append(group)
+            norm = block.norm
+            self._parameter_slots.extend([(block.edge_groups[group], "weight") if group is not None else None,
+                                          (block, "bias"), (norm, "weight") if norm is not None else None,
+                                          (norm, "bias") if norm is not None else None])
             self.shapes.append((block.num_nodes * block.width, self.offsets[i]))
             if group is None:
                 continue
@@ -155,8 +166,8 @@ class FusedLevelStack(nn.Module):
         for block in self._blocks:
             if block.keep_pre or (training and block.dropout is not None):
                 return False
-            if block.norm is not None and training and batch_size < 2:
-                return False  # let BatchNorm raise its own error
+        if training and batch_size < 2 and any(norm is not None for norm in self.norms):
+            return False  # let BatchNorm raise its own error
         return True
 
     def plans(self) -> list:
@@ -190,11 +201,7 @@ class FusedLevelStack(nn.Module):
         if message_has_bias and message is None:
             raise ValueError("message_has_bias needs a message")
         tensors: list = [message, *extras]
-        for block, group in zip(self._blocks, self.latent_groups):
-            tensors.append(block.edge_groups[group].weight if group is not None else None)
-            tensors.append(block.bias)
-            tensors.append(block.norm.weight if block.norm is not None else None)
-            tensors.append(block.norm.bias if block.norm is not None else None)
+        tensors += [slot[0]._parameters[slot[1]] if slot is not None else None for slot in self._parameter_slots]
         return _StackFunction.apply(self, self.training, batch_size, like, message_has_bias, *tensors)
 
 
@@ -298,15 +305,15 @@ class _StackFunction(torch.autograd.Function):
     @staticmethod
     def forward(ctx, stack: FusedLevelStack, training: bool, batch_size: int, like: Tensor,
                 message_has_bias: bool, *tensors):
-        blocks = stack._blocks
-        n = len(blocks)
+        norms, names = stack.norms, stack.activation_names
+        n = len(norms)
         message, extras, params = tensors[0], tensors[1:n + 1], tensors[n + 1:]
         plans = stack.plans()
         offsets = stack.offsets
         H = like.new_empty(stack.latent_rows, batch_size)
         states = H.split(stack.level_rows)
         if training:  # count the batch in every batch norm, as nn.BatchNorm1d does (one call for all)
-            counters = [b.norm.num_batches_tracked for b in blocks if b.norm is not None]
+            counters = [norm._buffers["num_batches_tracked"] for norm in norms if norm is not None]
             if counters:
                 torch._foreach_add_(counters, 1)
         # every level's base: its bias plus, when given, its messages from the input layer (one addition for all)
@@ -318,35 +325,36 @@ class _StackFunction(torch.autograd.Function):
         values = edge_weights[stack.perm_forward].split(stack.forward_nnz) if weights else ()
         saved = []
         logits = None
-        for i, block in enumerate(blocks):
-            plan = plans[i]
+        shapes, latent_rows = stack.shapes, stack.latent_rows
+        for i, plan in enumerate(plans[:n]):
             base = bases[i] if message is not None and i < n - 1 else biases[i]
             if extras[i] is not None:
                 base = base + extras[i]
             if plan is not None:
                 crow, col, slot = plan
                 # columns span all of H, but only rows of earlier (computed) levels are referenced
-                w = csr(crow, col, values[slot], (stack.shapes[i][0], stack.latent_rows))
+                w = csr(crow, col, values[slot], (shapes[i][0], latent_rows))
                 pre = torch.addmm(base, w, H)
             elif base is biases[i]:  # no incoming messages: the bias alone (a copy, never the parameter itself)
                 pre = base.expand(-1, batch_size).clone()
             else:
                 pre = base
+            norm, name = norms[i], names[i]
             if i == n - 1:
-                if block.norm is not None or block.activation_name != "identity":
+                if norm is not None or name != "identity":
                     raise RuntimeError("the output level must be linear without normalisation")
                 logits = pre
                 break
             out = states[i]
-            if block.norm is not None:
-                y, stats = _batch_norm(pre, block.norm, params[4 * i + 2], params[4 * i + 3], training, out,
-                                       then_tanh=block.activation_name == "tanh")
+            if norm is not None:
+                y, stats = _batch_norm(pre, norm, params[4 * i + 2], params[4 * i + 3], training, out,
+                                       then_tanh=name == "tanh")
                 saved.append(stats)
             else:
                 y = pre
                 saved.append(None)
             if y is not None:  # else the batch norm applied the activation (tanh) already
-                _activate_into(block.activation_name, block.activation, y, out)
+                _activate_into(name, stack.activations[i], y, out)
         ctx.stack, ctx.training = stack, training
         ctx.set_materialize_grads(False)  # H is usually not used outside: no zero gradient to fill and copy
         ctx.extras_need = [e is not None and e.requires_grad for e in extras]
@@ -359,8 +367,8 @@ class _StackFunction(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad_H: Tensor, grad_logits: Tensor):
         stack = ctx.stack
-        blocks = stack._blocks
-        n = len(blocks)
+        norms, names = stack.norms, stack.activation_names
+        n = len(norms)
         plans = stack.plans()
         pulls = plans[-1]
         offsets = stack.offsets
@@ -377,7 +385,6 @@ class _StackFunction(torch.autograd.Function):
             else None
         grad_params: list = [None] * len(params)
         for i in range(n - 2, -1, -1):
-            block = blocks[i]
             a, b = offsets[i], offsets[i + 1]
             # gradient w.r.t. this level's output: pulled from every later level's (complete) pre-activation
             # gradient along this level's outgoing edges
@@ -392,10 +399,10 @@ class _StackFunction(torch.autograd.Function):
                 g.copy_(grad_H[a:b])
             else:
                 g.zero_()
-            _ACTIVATION_BACKWARDS[block.activation_name](g, states[i], g)
-            if block.norm is not None:
+            _ACTIVATION_BACKWARDS[names[i]](g, states[i], g)
+            if norms[i] is not None:
                 grad_params[4 * i + 2], grad_params[4 * i + 3] = _batch_norm_backward_(
-                    g, block.norm, params[4 * i + 2], ctx.norm_saved[i], ctx.training)
+                    g, norms[i], params[4 * i + 2], ctx.norm_saved[i], ctx.training)
         bias_grads = GP.sum(1, keepdim=True).split(gradient_rows)
         weight_sizes = []
         for i in range(n):
