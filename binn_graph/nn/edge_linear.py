@@ -196,8 +196,9 @@ class EdgeLinear(nn.Module):
     def forward_batch_major(self, x: Tensor, addend: Tensor | None = None) -> Tensor:
         """``x``: ``[batch, num_src * k_in]`` (samples as rows) -> ``[num_dst * k_out, batch]``.
 
-        Same result as ``forward(x.t().contiguous())``, but the transpose and the product go chunk by chunk, so
-        the transposed input is multiplied while still in cache (CSR kernel; the gather kernel transposes first).
+        Same result as ``forward(x.t().contiguous())`` (CSR kernel; the gather kernel transposes first). Where the
+        SIMD transpose applies (float32, torch built with FBGEMM) the input is transposed at once; otherwise the
+        transpose and the product go in column chunks, so each transposed chunk is multiplied while still in cache.
         ``addend`` (``[num_dst * k_out, 1]`` or ``[num_dst * k_out, batch]``), when given, is added to the result
         as a constant (no gradient flows to it): the caller's biases, saving a pass over the output.
         """
