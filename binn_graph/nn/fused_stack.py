@@ -132,7 +132,7 @@ class FusedLevelStack(nn.Module):
         rows = torch.cat(all_rows) if all_rows else torch.zeros(0, dtype=torch.long)
         cols = torch.cat(all_cols) if all_cols else torch.zeros(0, dtype=torch.long)
         pattern = csr_layout(rows, cols, (self.offsets[-1], self.latent_rows))
-        for name in ("perm_t", "col_t", "crow_t"):
+        for name in ("inverse_t", "col_t", "crow_t"):
             self.register_buffer(f"{name}_all", pattern[name], persistent=False)
         # per latent level, its edges to later levels, transposed (rows = its units, columns = rows of the
         # gradient buffer after it): the backward pass pulls each level's gradient in one product
@@ -172,14 +172,14 @@ class FusedLevelStack(nn.Module):
 
     def plans(self) -> list:
         """Per level ``(crow, col, slot)`` of its incoming edges (``slot`` indexes the per-level values gathered
-        with ``perm_forward``) or None, then the transposed all-edge pattern ``(crow_t, col_t, perm_t)``, then per
+        with ``perm_forward``) or None, then the transposed all-edge pattern ``(crow_t, col_t, inverse_t)``, then per
         latent level
         ``(crow, col)`` of its outgoing edges (the backward pull; values gathered with ``perm_pull``)."""
         if self._plans is None:
             slots = iter(range(len(self.forward_nnz)))
             self._plans = [(getattr(self, f"crow_{i}"), getattr(self, f"col_{i}"), next(slots))
                            if group is not None else None for i, group in enumerate(self.latent_groups)]
-            self._plans.append((self.crow_t_all, self.col_t_all, self.perm_t_all))
+            self._plans.append((self.crow_t_all, self.col_t_all, self.inverse_t_all))
             self._plans.append([(getattr(self, f"crow_pull_{i}"), getattr(self, f"col_pull_{i}"))
                                 for i in range(len(self.level_rows))])
         return self._plans
@@ -322,7 +322,7 @@ class _StackFunction(torch.autograd.Function):
             bases = (message if message_has_bias else message + torch.cat(biases[:-1])).split(stack.level_rows)
         weights = [params[4 * i].view(-1) for i in range(n) if params[4 * i] is not None]
         edge_weights = torch.cat(weights) if weights else None  # in the order of the all-edge pattern
-        values = edge_weights[stack.perm_forward].split(stack.forward_nnz) if weights else ()
+        values = edge_weights.index_select(0, stack.perm_forward).split(stack.forward_nnz) if weights else ()
         saved = []
         logits = None
         shapes, latent_rows = stack.shapes, stack.latent_rows
@@ -381,7 +381,8 @@ class _StackFunction(torch.autograd.Function):
             pre_grads[-1].zero_()
         else:
             pre_grads[-1].copy_(grad_logits)
-        pull_values = ctx.edge_weights[stack.perm_pull].split(stack.pull_nnz) if ctx.edge_weights is not None \
+        pull_values = ctx.edge_weights.index_select(0, stack.perm_pull).split(stack.pull_nnz) \
+            if ctx.edge_weights is not None \
             else None
         grad_params: list = [None] * len(params)
         for i in range(n - 2, -1, -1):
@@ -408,9 +409,9 @@ class _StackFunction(torch.autograd.Function):
         for i in range(n):
             grad_params[4 * i + 1] = bias_grads[i]
             weight_sizes.append(params[4 * i].numel() if params[4 * i] is not None else 0)
-        crow_t, col_t, perm_t = plans[-2]
+        crow_t, col_t, inverse_t = plans[-2]
         if col_t.numel():  # every edge-weight gradient in one sampled product, in the concatenated weights' order
-            flat = edge_gradient(GP, H, crow_t, col_t, perm_t, ctx.edge_weights)
+            flat = edge_gradient(GP, H, crow_t, col_t, inverse_t)
             for i, part in enumerate(flat.split(weight_sizes)):
                 if params[4 * i] is not None:
                     grad_params[4 * i] = part.view_as(params[4 * i])
