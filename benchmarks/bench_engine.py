@@ -1,11 +1,14 @@
 """BINN engine at full human Reactome, side by side with binn 0.1.1 in one run (issue: BINN engine).
 
-Every UniProt protein of the Reactome mapping is an input (binn keeps 10,994 at 4 levels). Each contender runs in
-its own subprocess so that peak RSS is the whole process's:
+Every UniProt protein of the Reactome mapping is an input (binn keeps 10,994 at 4 levels). The contenders:
 
 * ``binn``: binn 0.1.1 network build (``BINN(...)``, dense Linear × pruning mask) and one Adam step at batch 256;
 * ``layered``: binn-graph compile in layered mode (4 levels, same layers as binn) + one step;
 * ``dag``: binn-graph compile over the full hierarchy + one step.
+
+Build time and peak RSS come from one subprocess per contender (so that peak RSS is the whole process's). Step
+times come from one further subprocess holding all three models, timed in interleaved rounds, so that the slow
+spells of a shared machine fall on every contender alike.
 
 Usage: python benchmarks/bench_engine.py [--write benchmarks/RESULTS.md]
 """
@@ -21,34 +24,13 @@ import sys
 import time
 from pathlib import Path
 
+CONTENDERS = ("binn", "layered", "dag")
 STEP_REPEATS = 10
-STEP_BLOCKS = 5
+STEP_ROUNDS = 7
 
 
-def _step_time(model, n_inputs: int, loss_fn, target, optimizer=None) -> float:
-    """Median over STEP_BLOCKS blocks of the mean time of STEP_REPEATS steps (after 3 warm-up steps)."""
-    import torch
-
-    opt = optimizer or torch.optim.Adam(model.parameters(), lr=1e-3)
-    x = torch.randn(256, n_inputs)
-
-    def step():
-        opt.zero_grad()
-        loss_fn(model(x), target).backward()
-        opt.step()
-
-    for _ in range(3):
-        step()
-    blocks = []
-    for _ in range(STEP_BLOCKS):
-        start = time.perf_counter()
-        for _ in range(STEP_REPEATS):
-            step()
-        blocks.append((time.perf_counter() - start) / STEP_REPEATS)
-    return statistics.median(blocks)
-
-
-def run_one(which: str) -> dict:
+def _build(which: str) -> dict:
+    """Build one contender on full Reactome: its model, optimizer, a step function and what the table reports."""
     import pandas as pd
     import torch
 
@@ -59,7 +41,7 @@ def run_one(which: str) -> dict:
     mapping = pd.read_csv(files["mapping"], sep="\t", header=None).iloc[:, :2]
     mapping.columns = ["input", "translation"]
     proteins = sorted(mapping["input"].unique())
-    target = torch.randint(0, 2, (256,))
+    note = "build from DataFrames"
     if which == "binn":
         from binn import BINN
 
@@ -71,9 +53,9 @@ def run_one(which: str) -> dict:
         n_inputs = len(model.inputs)
         sizes = [m.shape[0] for m in model.connectivity_matrices]
         weights = sum(p.numel() for n, p in model.named_parameters() if "weight" in n)
-        step = _step_time(model, n_inputs, torch.nn.functional.cross_entropy, target)
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)  # binn's own (plain) Adam
     else:
-        from binn_graph import Architecture, BINN
+        from binn_graph import Architecture, BINN, Trainer
         from kg.sources import reactome
 
         start = time.perf_counter()
@@ -87,47 +69,92 @@ def run_one(which: str) -> dict:
         n_inputs = len(arch.input_ids)
         sizes = arch.layer_sizes
         weights = sum(p.numel() for p in model.parameters())
-        # the optimizer our Trainer uses (fused Adam); binn keeps its own plain Adam
-        from binn_graph import Trainer
+        optimizer = Trainer(lr=1e-3).optimizer(model)  # the optimizer our Trainer uses (fused Adam)
+        note = f"+ {load:.2f} s to load the Reactome files"
+    x = torch.randn(256, n_inputs)
+    target = torch.randint(0, 2, (256,))
 
-        step = _step_time(model, n_inputs, torch.nn.functional.cross_entropy, target, Trainer(lr=1e-3).optimizer(model))
-        build_note = f"+ {load:.2f} s to load the Reactome files"
+    def step() -> None:
+        optimizer.zero_grad()
+        torch.nn.functional.cross_entropy(model(x), target).backward()
+        optimizer.step()
+
+    return {"step": step, "build_s": build, "layer_sizes": sizes, "parameters": int(weights), "note": note}
+
+
+def run_one(which: str) -> dict:
+    """Build time and whole-process peak RSS of one contender (built and stepped 3 times in this process)."""
+    built = _build(which)
+    step = built.pop("step")
+    for _ in range(3):
+        step()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"which": which, "build_s": build, "step_s": step, "peak_rss_mb": peak, "layer_sizes": sizes,
-            "parameters": int(weights), "note": build_note if which != "binn" else "build from DataFrames"}
+    return {"which": which, "peak_rss_mb": peak, **built}
+
+
+def run_steps() -> dict[str, list[float]]:
+    """Step times of all contenders in one process, interleaved: each of STEP_ROUNDS rounds times a block of
+    STEP_REPEATS steps (after 3 warm-up steps) of every contender in turn, so that a slow spell of this shared
+    machine falls on all of them alike. Returns each contender's mean step time per block (s)."""
+    built = {which: _build(which) for which in CONTENDERS}
+    blocks: dict[str, list[float]] = {which: [] for which in CONTENDERS}
+    for _ in range(STEP_ROUNDS):
+        for which in CONTENDERS:
+            step = built[which]["step"]
+            for _ in range(3):
+                step()
+            start = time.perf_counter()
+            for _ in range(STEP_REPEATS):
+                step()
+            blocks[which].append((time.perf_counter() - start) / STEP_REPEATS)
+    return blocks
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--one", help=argparse.SUPPRESS)
+    parser.add_argument("--steps", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--write", type=Path)
     args = parser.parse_args()
     if args.one:
         print(json.dumps(run_one(args.one)))
         return
-    results = {}
-    for which in ("binn", "layered", "dag"):
-        out = subprocess.run([sys.executable, __file__, "--one", which], capture_output=True, text=True, check=True)
-        results[which] = json.loads(out.stdout.strip().splitlines()[-1])
-        print(results[which], flush=True)
+    if args.steps:
+        print(json.dumps(run_steps()))
+        return
+
+    def subprocess_json(*flags: str):
+        out = subprocess.run([sys.executable, __file__, *flags], capture_output=True, text=True, check=True)
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    results = {which: subprocess_json("--one", which) for which in CONTENDERS}
+    blocks = subprocess_json("--steps")
+    for which in CONTENDERS:
+        results[which]["step_s"] = statistics.median(blocks[which])
+        results[which]["round_ratios"] = [b / c for b, c in zip(blocks["binn"], blocks[which])]
+        print(which, results[which], flush=True)
     b = results["binn"]
     table = ["| contender | layer sizes | parameters | build (s) | step, batch 256 (s) | peak RSS (MB) | "
-             "build speed-up | step speed-up | memory ratio |", "|---|---|---|---|---|---|---|---|---|"]
-    for which in ("binn", "layered", "dag"):
+             "build speed-up | step speed-up (range over rounds) | memory ratio |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for which in CONTENDERS:
         r = results[which]
+        ratios = r["round_ratios"]
         table.append(f"| {'binn 0.1.1' if which == 'binn' else 'binn-graph ' + which} | "
                      f"{' → '.join(f'{s:,}' for s in r['layer_sizes'])} | {r['parameters']:,} | {r['build_s']:.2f} | "
                      f"{r['step_s']:.4f} | {r['peak_rss_mb']:.0f} | {b['build_s'] / r['build_s']:.0f}× | "
-                     f"{b['step_s'] / r['step_s']:.0f}× | {r['peak_rss_mb'] / b['peak_rss_mb']:.2f} |")
+                     f"{b['step_s'] / r['step_s']:.0f}× ({min(ratios):.0f}–{max(ratios):.0f}×) | "
+                     f"{r['peak_rss_mb'] / b['peak_rss_mb']:.2f} |")
     section = "\n".join([
         "## Full human Reactome, side by side with binn 0.1.1 (issue: BINN engine)", "",
         "Inputs: every UniProt accession of the bundled Reactome mapping (11,876; binn keeps those connected at "
         "4 levels). Build = binn's `BINN(...)` constructor vs binn-graph's `Architecture.from_graph` + `BINN(...)` "
-        f"(plus {results['layered']['note'].split('+ ')[1]}). Step = forward + backward + Adam "
-        f"at batch 256, median of {STEP_BLOCKS} blocks of {STEP_REPEATS} (binn: plain Adam; binn-graph: the fused "
-        "Adam its Trainer uses). Peak RSS of the whole process, each contender in its own subprocess. Targets: "
-        "build ≥ 20×, step ≥ 20× faster, memory ≤ ½. binn's dense step is compute-bound and steady; binn-graph's is "
-        "memory- and overhead-bound and varies by up to ±20 % between runs on this shared 2-core machine.", "",
+        f"(plus {results['layered']['note'].split('+ ')[1]}); build time and peak RSS (whole process) come from "
+        "one subprocess per contender. Step = forward + backward + Adam at batch 256 (binn: plain Adam; binn-graph: "
+        "the fused Adam its Trainer uses), timed with all three models in one process, interleaved: in each of "
+        f"{STEP_ROUNDS} rounds every contender runs 3 warm-up steps and a timed block of {STEP_REPEATS}. The table "
+        "gives the median block, the speed-up of the medians and, in brackets, the range of the speed-up within "
+        "single rounds. Targets: build ≥ 20×, step ≥ 20× faster, memory ≤ ½.", "",
         "Command: `python benchmarks/bench_engine.py --write benchmarks/RESULTS.md`", "", *table, ""])
     print(section)
     if args.write:
