@@ -7,8 +7,9 @@ Every UniProt protein of the Reactome mapping is an input (binn keeps 10,994 at 
 * ``dag``: binn-graph compile over the full hierarchy + one step.
 
 Build time and peak RSS come from one subprocess per contender (so that peak RSS is the whole process's). Step
-times come from one further subprocess holding all three models, timed in interleaved rounds, so that the slow
-spells of a shared machine fall on every contender alike.
+times come from one further subprocess holding all three models, timed in interleaved rounds, so that every
+contender is timed in the same spells of a shared machine (slow spells still slow memory-bound sparse code more than
+binn's compute-bound dense step).
 
 Usage: python benchmarks/bench_engine.py [--write benchmarks/RESULTS.md]
 """
@@ -94,8 +95,8 @@ def run_one(which: str) -> dict:
 
 def run_steps() -> dict[str, list[float]]:
     """Step times of all contenders in one process, interleaved: each of STEP_ROUNDS rounds times a block of
-    STEP_REPEATS steps (after 3 warm-up steps) of every contender in turn, so that a slow spell of this shared
-    machine falls on all of them alike. Returns each contender's mean step time per block (s)."""
+    STEP_REPEATS steps (after 3 warm-up steps) of every contender in turn, so that all of them are timed in the
+    same spells of this shared machine. Returns each contender's mean step time per block (s)."""
     built = {which: _build(which) for which in CONTENDERS}
     blocks: dict[str, list[float]] = {which: [] for which in CONTENDERS}
     for _ in range(STEP_ROUNDS):
