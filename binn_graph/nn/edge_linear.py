@@ -35,9 +35,22 @@ from torch import Tensor, nn
 
 warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta state")
 
-# ATen's channels-last channel shuffle transposes float32 with FBGEMM's SIMD kernel where torch is built with FBGEMM
-# (the x86 wheels); elsewhere it is a scalar loop and :func:`transposed_copy` copies in column blocks instead
-_SIMD_TRANSPOSE = "fbgemm" in torch.backends.quantized.supported_engines
+
+def _simd_transpose_available() -> bool:
+    """Whether ATen's channels-last channel shuffle transposes float32 with FBGEMM's SIMD kernel: torch built with
+    FBGEMM (the x86 wheels) on a CPU FBGEMM supports, checked on a small example. Elsewhere that kernel is a scalar
+    loop (or refuses the CPU), and :func:`transposed_copy` copies in column blocks instead."""
+    if "fbgemm" not in torch.backends.quantized.supported_engines:
+        return False
+    x = torch.arange(6, dtype=torch.float32).view(2, 3)
+    try:
+        shuffled = torch.channel_shuffle(x.as_strided((1, 6, 1, 1), (6, 1, 6, 6)), 2)
+    except RuntimeError:
+        return False
+    return torch.equal(shuffled.reshape(3, 2), x.t())
+
+
+_SIMD_TRANSPOSE = _simd_transpose_available()
 
 __all__ = ["EdgeLinear"]
 
