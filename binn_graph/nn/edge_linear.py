@@ -63,7 +63,7 @@ class _CSRMatmul(torch.autograd.Function):
         w = csr(layer.crow, layer.col, values.index_select(0, layer.perm), layer.shape)
         ctx.save_for_backward(values, x)
         ctx.layer = layer
-        return w @ x
+        return csr_matmul(w, x)
 
     @staticmethod
     def backward(ctx, grad_out: Tensor):
@@ -72,7 +72,7 @@ class _CSRMatmul(torch.autograd.Function):
         grad_values = grad_x = None
         if ctx.needs_input_grad[1]:
             wt = csr(layer.crow_t, layer.col_t, values.index_select(0, layer.perm_t), (layer.shape[1], layer.shape[0]))
-            grad_x = wt @ grad_out
+            grad_x = csr_matmul(wt, grad_out)
         if ctx.needs_input_grad[0]:
             grad_values = edge_gradient(grad_out, x, layer.crow_t, layer.col_t, layer.inverse_t)
         return grad_values, grad_x, None
@@ -90,7 +90,7 @@ class _ChunkedCSRMatmul(torch.autograd.Function):
             xt = transposed_copy(x[:, start:stop])
             w = csr(crow, col, values.index_select(0, perm), (layer.shape[0], stop - start))
             if out is None:
-                out = w @ xt if addend is None else torch.addmm(addend, w, xt)
+                out = csr_matmul(w, xt) if addend is None else torch.addmm(addend, w, xt)
             else:
                 out.addmm_(w, xt)
             chunks.append(xt)
@@ -105,7 +105,7 @@ class _ChunkedCSRMatmul(torch.autograd.Function):
         grad_values = grad_x = None
         if ctx.needs_input_grad[1]:
             wt = csr(layer.crow_t, layer.col_t, values.index_select(0, layer.perm_t), (layer.shape[1], layer.shape[0]))
-            grad_x = (wt @ grad_out).t()
+            grad_x = csr_matmul(wt, grad_out).t()
         if ctx.needs_input_grad[0] and len(chunks) == 1:  # one chunk: the layer's own transposed pattern
             grad_values = edge_gradient(grad_out, chunks[0], layer.crow_t, layer.col_t, layer.inverse_t)
         elif ctx.needs_input_grad[0]:
@@ -275,6 +275,17 @@ def edge_gradient(grad_out: Tensor, x: Tensor, crow_t: Tensor, col_t: Tensor,
     pattern = csr(crow_t, col_t, x.new_zeros(col_t.shape[0]), (x.shape[0], grad_out.shape[0]))
     sampled = torch.sparse.sampled_addmm(pattern, x.contiguous(), grad_out.contiguous().t(), beta=0.0).values()
     return sampled if inverse_t is None else sampled.index_select(0, inverse_t)
+
+
+def csr_matmul(w: Tensor, dense: Tensor, out: Tensor | None = None) -> Tensor:
+    """``w @ dense`` for a CSR ``w``, written into ``out`` (a new tensor when None).
+
+    torch's ``mm`` with a CSR operand fills a zeroed temporary and copies it into its result; ``addmm`` with
+    ``beta=0`` zeroes the result and lets MKL write it directly (1,925 × 809 CSR times 809 × 256: 91 → 52 µs).
+    """
+    if out is None:
+        out = dense.new_empty(w.shape[0], dense.shape[1])
+    return torch.addmm(out, w, dense, beta=0, out=out)
 
 
 def csr(crow: Tensor, col: Tensor, values: Tensor, shape: tuple[int, int]) -> Tensor:

@@ -50,7 +50,7 @@ from typing import Sequence
 import torch
 from torch import Tensor, nn
 
-from .edge_linear import csr, csr_layout, edge_gradient
+from .edge_linear import csr, csr_layout, csr_matmul, edge_gradient
 from .level_block import LevelBlock
 
 __all__ = ["FusedLevelStack"]
@@ -393,7 +393,7 @@ class _StackFunction(torch.autograd.Function):
             crow, col = pulls[i]
             g = pre_grads[i]
             if col.numel():
-                torch.mm(csr(crow, col, pull_values[i], (b - a, offsets[-1] - b)), GP[b:], out=g)
+                csr_matmul(csr(crow, col, pull_values[i], (b - a, offsets[-1] - b)), GP[b:], out=g)
                 if grad_H is not None:
                     g.add_(grad_H[a:b])
             elif grad_H is not None:
