@@ -71,8 +71,7 @@ class _CSRMatmul(torch.autograd.Function):
         layer = ctx.layer
         grad_values = grad_x = None
         if ctx.needs_input_grad[1]:
-            wt = csr(layer.crow_t, layer.col_t, values.index_select(0, layer.perm_t), (layer.shape[1], layer.shape[0]))
-            grad_x = csr_matmul(wt, grad_out)
+            grad_x = csr_matmul(layer.transposed_csr(values), grad_out)
         if ctx.needs_input_grad[0]:
             grad_values = edge_gradient(grad_out, x, layer.crow_t, layer.col_t, layer.inverse_t)
         return grad_values, grad_x, None
@@ -104,8 +103,7 @@ class _ChunkedCSRMatmul(torch.autograd.Function):
         layer = ctx.layer
         grad_values = grad_x = None
         if ctx.needs_input_grad[1]:
-            wt = csr(layer.crow_t, layer.col_t, values.index_select(0, layer.perm_t), (layer.shape[1], layer.shape[0]))
-            grad_x = csr_matmul(wt, grad_out).t()
+            grad_x = csr_matmul(layer.transposed_csr(values), grad_out).t()
         if ctx.needs_input_grad[0] and len(chunks) == 1:  # one chunk: the layer's own transposed pattern
             grad_values = edge_gradient(grad_out, chunks[0], layer.crow_t, layer.col_t, layer.inverse_t)
         elif ctx.needs_input_grad[0]:
@@ -225,6 +223,10 @@ class EdgeLinear(nn.Module):
             out = self(transposed_copy(x))
             return out if addend is None else out + addend
         return _ChunkedCSRMatmul.apply(self.weight.reshape(-1), x, self, addend)
+
+    def transposed_csr(self, values: Tensor) -> Tensor:
+        """``W^T`` (``[num_src * k_in, num_dst * k_out]``) as a CSR tensor, from the flat edge ``values``."""
+        return csr(self.crow_t, self.col_t, values.index_select(0, self.perm_t), (self.shape[1], self.shape[0]))
 
     def dense_weight(self) -> Tensor:
         """The equivalent dense ``[num_dst * k_out, num_src * k_in]`` matrix (for tests and small graphs only)."""
