@@ -382,9 +382,8 @@ class _StackFunction(torch.autograd.Function):
             pre_grads[-1].zero_()
         else:
             pre_grads[-1].copy_(grad_logits)
-        pull_values = ctx.edge_weights.index_select(0, stack.perm_pull).split(stack.pull_nnz) \
-            if ctx.edge_weights is not None \
-            else None
+        pull_values = (ctx.edge_weights.index_select(0, stack.perm_pull).split(stack.pull_nnz)
+                       if ctx.edge_weights is not None else None)
         grad_params: list = [None] * len(params)
         for i in range(n - 2, -1, -1):
             a, b = offsets[i], offsets[i + 1]
