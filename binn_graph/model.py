@@ -132,6 +132,9 @@ class BINN(nn.Module):
                 blocks.append(LevelBlock(n_nodes, self.n_outputs, sources, norm=None, dropout=0.0,
                                          activation="identity", kernel=kernel))
         self.levels = nn.ModuleList(blocks)
+        # per level, whether it reads the inputs with its own layer (not the fused input layer): then the
+        # node-major input matrix is needed
+        self.own_inputs = [bool(block.groups) and block.groups[0] == [0] for block in self.levels]
         if self.residual_weight is not None:  # starts at zero: it only learns what the masked network cannot explain
             with torch.no_grad():
                 self.residual_weight.zero_()
@@ -223,15 +226,14 @@ class BINN(nn.Module):
         self._check_input(x)
         stacked = fused and self.stack is not None and self.use_stack and self.stack.applies(x.shape[0],
                                                                                               self.training)
-        # the inputs read by levels' own layers (not the fused input layer) need the node-major input matrix
-        own_inputs = [bool(block.groups) and block.groups[0] == [0] for block in self.levels]
+        own_inputs = self.own_inputs
         with_bias = False
         if not stacked or keep_inputs or any(own_inputs) or not self.fused_inputs:
             inputs = transposed_copy(x)
             if not stacked:
                 return self.run_levels([inputs], self.input_messages(inputs), 1)
             message = self.input_edges(inputs) if self.fused_inputs else None
-        else:  # training and prediction: the input layer transposes and multiplies chunk by chunk, adding biases
+        else:  # training and prediction: the input layer transposes and multiplies batch-major input, adding biases
             inputs = None
             message = self.input_edges.forward_batch_major(x, self.stack.latent_bias())
             with_bias = True
