@@ -25,6 +25,7 @@ __all__ = [
     "UnsafeXMLError",
     "RDFParseError",
     "UnknownSourceError",
+    "UsageError",
 ]
 
 
@@ -118,3 +119,7 @@ class UnknownSourceError(KGError, KeyError):
 
     def __str__(self) -> str:  # KeyError quotes its message; keep it readable
         return str(self.args[0]) if self.args else ""
+
+
+class UsageError(KGError, ValueError):
+    """The arguments given to an adapter do not fit together (for example no input file at all)."""

@@ -23,6 +23,7 @@ from typing import Sequence
 from xml.etree.ElementTree import Element, ParseError
 
 import defusedxml
+import numpy as np
 import defusedxml.ElementTree as safe_et
 import pandas as pd
 
@@ -34,9 +35,11 @@ from .errors import (
     InputFormatError,
     MissingColumnError,
     UnsafeXMLError,
+    UsageError,
 )
 
-__all__ = ["read_bytes", "read_text", "read_table", "iter_lines", "parse_xml", "check_xml_safe"]
+__all__ = ["read_bytes", "read_text", "read_table", "iter_lines", "parse_xml", "check_xml_safe", "line_of",
+           "set_lines", "check_nonempty"]
 
 PathLikeStr = str | PathLike
 
@@ -130,7 +133,9 @@ def read_table(
 
     Returns
     -------
-    DataFrame of ``str`` values (no type conversion, no NA parsing).
+    DataFrame of ``str`` values (no type conversion, no NA parsing). Its
+    ``attrs["lines"]`` holds the 1-based file line of each row, for error
+    messages (see :func:`line_of`).
     """
     text = read_text(path)
     lines = list(iter_lines(text, comment))
@@ -151,7 +156,7 @@ def read_table(
             )
     else:
         if columns is None:
-            raise ValueError("columns is required when header=False")
+            raise UsageError("read_table: columns is required when header=False")
         n_fields = len(columns)
     for number, line in lines:
         n = line.count(sep) + 1
@@ -178,8 +183,63 @@ def read_table(
     if header:
         dup = frame.columns[frame.columns.duplicated()].tolist()
         if dup:
-            raise InputFormatError(f"duplicated column names {dup} in the header", path=path, line=lines[0][0])
+            raise InputFormatError(f"duplicated column names {dup} in the header; rename one of them",
+                                   path=path, line=lines[0][0])
+    set_lines(frame, [number for number, _ in (lines[1:] if header else lines)])
     return frame
+
+
+class _Lines:
+    """File line numbers of a frame's rows, kept in ``DataFrame.attrs``.
+
+    pandas copies and compares ``attrs`` when it derives frames; this holder is
+    immutable (deep copies are itself) and compares by identity, so that costs
+    nothing. :func:`line_of` ignores it once the frame's length has changed.
+    """
+
+    __slots__ = ("numbers",)
+
+    def __init__(self, numbers) -> None:
+        self.numbers = np.asarray(numbers, dtype=np.int64)
+
+    def __deepcopy__(self, memo) -> "_Lines":
+        return self
+
+    def __eq__(self, other) -> bool:
+        return self is other
+
+    __hash__ = object.__hash__
+
+
+def set_lines(frame: pd.DataFrame, numbers) -> None:
+    """Record the 1-based file line of each row of ``frame`` (used by :func:`line_of`)."""
+    frame.attrs["lines"] = _Lines(numbers)
+
+
+def line_of(frame: pd.DataFrame, row: int) -> int | None:
+    """1-based file line of positional ``row`` of a frame returned by :func:`read_table` (None if unknown)."""
+    lines = frame.attrs.get("lines")
+    if not isinstance(lines, _Lines) or len(lines.numbers) != len(frame) or not 0 <= row < len(frame):
+        return None
+    return int(lines.numbers[row])
+
+
+def check_nonempty(frame: pd.DataFrame, columns: Sequence[str], path: PathLikeStr, what: str) -> None:
+    """Raise InputFormatError naming the line of the first row whose ``columns`` value is empty or blank.
+
+    ``what`` describes the file (e.g. "GAF 2.x file"); the message names the column.
+    """
+    for column in columns:
+        blank = (frame[column].str.strip() == "").to_numpy()
+        if blank.any():
+            row = int(blank.nonzero()[0][0])
+            position = list(frame.columns).index(column) + 1
+            raise InputFormatError(
+                f"column {position} ({column}) is empty, but every row of a {what} needs a value there; "
+                f"fill it in or delete the row ({int(blank.sum())} such row(s) in the file)",
+                path=path,
+                line=line_of(frame, row),
+            )
 
 
 _ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from os import PathLike
 from pathlib import Path
 from urllib.parse import quote, unquote
@@ -44,7 +45,7 @@ import rdflib
 from rdflib import RDF, XSD, Literal, Namespace, URIRef
 
 from .._columns import DTYPE_NAMES, coerce, collapse_duplicates, dtype_name
-from ..errors import InputFormatError, RDFParseError, SchemaError
+from ..errors import EncodingError, InputFormatError, RDFParseError, SchemaError
 from ..graph import KnowledgeGraph
 from ..readers import check_xml_safe, read_bytes
 from ..report import BuildReport
@@ -137,16 +138,40 @@ _FORMATS = {".ttl": "turtle", ".nt": "nt", ".n3": "n3", ".rdf": "xml", ".owl": "
             ".jsonld": "json-ld", ".trig": "trig", ".nq": "nquads"}
 
 
-def parse_rdf_file(path: str | PathLike, format: str | None = None) -> rdflib.Graph:
-    """Parse an RDF file (plain or gzipped) safely; raise RDFParseError if it is not RDF."""
+_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+
+
+def _check_utf8(data: bytes, path) -> None:
+    """XML declared (or defaulting to) UTF-8 must decode as UTF-8; say which line does not."""
+    declared = _XML_ENCODING.match(data[:200])
+    if declared and declared.group(1).decode().lower().replace("_", "-") not in {"utf-8", "utf8"}:
+        return
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise EncodingError(
+            f"byte 0x{data[exc.start]:02x} at offset {exc.start} is not valid UTF-8, although the XML is "
+            "declared (or defaults to) UTF-8; convert the file (e.g. iconv -f latin1 -t utf-8) or fix its "
+            "encoding declaration", path=path, line=line) from None
+
+
+def parse_rdf_file(path: str | PathLike, format: str | None = None, *, data: bytes | None = None) -> rdflib.Graph:
+    """Parse an RDF file (plain or gzipped) safely; raise RDFParseError if it is not RDF.
+
+    ``data`` replaces the file's (decompressed) bytes when given, for callers
+    that repair a known variant first; ``path`` still names the file in errors.
+    """
     p = Path(path)
-    data = read_bytes(p)
+    if data is None:
+        data = read_bytes(p)
     suffixes = [s.lower() for s in p.suffixes if s.lower() not in {".gz", ".gzip"}]
     fmt = format or next((_FORMATS[s] for s in reversed(suffixes) if s in _FORMATS), None)
     if fmt is None:
         fmt = "xml" if data.lstrip()[:1] == b"<" else "turtle"
     if fmt == "xml":
         check_xml_safe(data, p)
+        _check_utf8(data, p)
     if not data.strip():
         raise RDFParseError(f"empty {fmt} file", path=p)
     out = rdflib.Graph()
@@ -154,9 +179,15 @@ def parse_rdf_file(path: str | PathLike, format: str | None = None) -> rdflib.Gr
         out.parse(data=data, format=fmt)
     except Exception as exc:  # rdflib raises many unrelated types for syntax errors
         line = getattr(exc, "lines", None) or getattr(exc, "line", None)
+        text = str(exc).strip()
+        if not isinstance(line, int):  # the XML parser writes "<source>:<line>:<column>: message"
+            match = re.match(r"^\S*?:(\d+):\d+:\s*", text)
+            line = int(match.group(1)) if match else None
+            text = text[match.end():] if match else text
         raise RDFParseError(
-            f"not valid RDF in {fmt} syntax ({type(exc).__name__}: {str(exc).strip()[:300]})",
-            path=p, line=line if isinstance(line, int) else None,
+            f"not valid RDF in {fmt} syntax ({type(exc).__name__}: {text[:300]}); check the file with an RDF "
+            f"validator, or give format= if it is not {fmt}",
+            path=p, line=line,
         ) from None
     return out
 

@@ -27,20 +27,21 @@ import pandas as pd
 
 from ..errors import InputFormatError
 from ..graph import KnowledgeGraph
-from ..readers import read_table, read_text
+from ..readers import check_nonempty, line_of, read_table, read_text, set_lines
 
 __all__ = ["load", "load_windows", "read_snp_positions", "read_gene_coordinates"]
 
 _VERSION = re.compile(r"\.\d+$")
 
 
-def _numeric(frame: pd.DataFrame, column: str, path, line_offset: int = 2) -> np.ndarray:
+def _numeric(frame: pd.DataFrame, column: str, path) -> np.ndarray:
     values = pd.to_numeric(frame[column], errors="coerce")
     bad = values.isna() & (frame[column].str.upper() != "NA") & (frame[column] != "")
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputFormatError(f"column {column!r} holds {frame[column].iloc[row]!r}, expected a number",
-                               path=path, line=row + line_offset)
+        raise InputFormatError(f"column {column!r} holds {frame[column].iloc[row]!r}, expected a number (or NA); "
+                               "check that the column order matches the header", path=path,
+                               line=line_of(frame, row))
     return values.to_numpy(dtype="float64")
 
 
@@ -71,10 +72,12 @@ def load(
     """
     required = [snp_col, gene_col, pvalue_col] + ([effect_col] if effect_col else [])
     frame = read_table(path, header=True, sep=sep, required=required, what="eQTL association table")
+    check_nonempty(frame, [snp_col, gene_col], path, "eQTL association table")
     p = _numeric(frame, pvalue_col, path)
     if ((p < 0) | (p > 1)).any():
         row = int(np.flatnonzero((p < 0) | (p > 1))[0])
-        raise InputFormatError(f"p-value {p[row]} is outside [0, 1]", path=path, line=row + 2)
+        raise InputFormatError(f"p-value {p[row]} is outside [0, 1]; is pvalue_col={pvalue_col!r} the right "
+                               "column (not a -log10 p-value)?", path=path, line=line_of(frame, row))
     effect = _numeric(frame, effect_col, path) if effect_col else np.full(len(frame), np.nan)
     genes = frame[gene_col].str.replace(_VERSION, "", regex=True) if strip_gene_version else frame[gene_col]
     table = pd.DataFrame({"snp": frame[snp_col], "gene": genes, "p_value": p, "weight": effect})
@@ -109,11 +112,10 @@ def read_snp_positions(path: str | PathLike) -> pd.DataFrame:
     """SNP positions from a PLINK ``.bim`` (6 columns, no header) or a table with ``snp, chrom, pos``."""
     if Path(path).name.lower().removesuffix(".gz").endswith(".bim"):
         frame = read_table(path, ["chrom", "snp", "cm", "pos", "a1", "a2"], sep="\t", what="PLINK .bim file")
-        line_offset = 1
     else:
         frame = read_table(path, header=True, required=["snp", "chrom", "pos"], what="SNP position table")
-        line_offset = 2
-    pos = _numeric(frame, "pos", path, line_offset)
+    check_nonempty(frame, ["snp", "chrom"], path, "SNP position table")
+    pos = _numeric(frame, "pos", path)
     return pd.DataFrame({"snp": frame["snp"], "chrom": frame["chrom"].str.removeprefix("chr"), "pos": pos})
 
 
@@ -123,11 +125,15 @@ def read_gene_coordinates(path: str | PathLike) -> pd.DataFrame:
     if name.endswith((".gtf", ".gff")):
         cols = ["chrom", "source", "feature", "start", "end", "score", "strand", "frame", "attributes"]
         frame = read_table(path, cols, comment="#", what="GTF file")
-        frame = frame[frame["feature"] == "gene"]
+        genes_only = (frame["feature"] == "gene").to_numpy()
+        numbers = [line_of(frame, int(i)) for i in genes_only.nonzero()[0]]
+        frame = frame[genes_only].reset_index(drop=True)
+        set_lines(frame, numbers)
         gene_id = frame["attributes"].str.extract(r'gene_id "([^"]+)"', expand=False)
         if gene_id.isna().any():
-            raise InputFormatError("a gene feature has no gene_id attribute", path=path,
-                                   record=f"gene at {frame['chrom'].iloc[int(gene_id.isna().to_numpy().argmax())]}")
+            raise InputFormatError("a gene feature has no gene_id attribute (expected gene_id \"...\"; in GFF3 "
+                                   "convert to GTF first)", path=path,
+                                   line=line_of(frame, int(gene_id.isna().to_numpy().argmax())))
         start, end = _numeric(frame, "start", path), _numeric(frame, "end", path)
         genes = gene_id.str.replace(_VERSION, "", regex=True)
     elif name.endswith(".bed"):
@@ -135,13 +141,16 @@ def read_gene_coordinates(path: str | PathLike) -> pd.DataFrame:
                       if line and not line.startswith(("#", "track", "browser"))), "")
         n = first.count("\t") + 1
         if n < 4:
-            raise InputFormatError(f"BED needs at least 4 columns (chrom, start, end, name), found {n}", path=path)
+            raise InputFormatError(f"BED needs at least 4 columns (chrom, start, end, name), found {n}; add the "
+                                   "gene name column", path=path, line=1)
         cols = ["chrom", "start", "end", "name"] + [f"extra{i}" for i in range(n - 4)]
         frame = read_table(path, cols, comment="#", what="BED file")
-        start, end = _numeric(frame, "start", path, 1) + 1, _numeric(frame, "end", path, 1)
+        check_nonempty(frame, ["chrom", "name"], path, "BED file")
+        start, end = _numeric(frame, "start", path) + 1, _numeric(frame, "end", path)
         genes = frame["name"]
     else:
-        raise InputFormatError("gene coordinates must be a .bed or .gtf file", path=path)
+        raise InputFormatError("gene coordinates must be a .bed or .gtf file (the file name decides); rename "
+                               "the file or convert it", path=path)
     return pd.DataFrame({"gene": genes.to_numpy(), "chrom": frame["chrom"].str.removeprefix("chr").to_numpy(),
                          "start": start, "end": end})
 

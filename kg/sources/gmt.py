@@ -67,13 +67,15 @@ def load(
         fields = line.rstrip("\r").split("\t")
         if len(fields) < 2:
             raise DelimiterError(
-                "expected tab-separated fields 'name, description, members...', found 1 field",
+                "expected tab-separated fields 'name, description, members...', found 1 field; GMT is tab-separated",
                 path=path, line=number)
         set_id, attrs = _parse_name(fields[0].strip(), fields[1].strip())
         if not set_id:
-            raise DelimiterError("empty gene-set name in the first field", path=path, line=number)
+            raise DelimiterError("empty gene-set name in the first field; name the set or delete the line", path=path,
+                                 line=number)
         if set_id in line_of:
-            raise DuplicateIdError(f"gene set {set_id!r} already defined on line {line_of[set_id]}",
+            raise DuplicateIdError(f"gene set {set_id!r} already defined on line {line_of[set_id]}; rename or merge "
+                                   "the two sets",
                                    path=path, line=number)
         line_of[set_id] = number
         unique = list(dict.fromkeys(m.strip() for m in fields[2:] if m.strip()))

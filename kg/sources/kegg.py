@@ -29,9 +29,9 @@ from xml.etree.ElementTree import Element
 import numpy as np
 import pandas as pd
 
-from ..errors import InputFormatError
+from ..errors import InputFormatError, UsageError
 from ..graph import KnowledgeGraph
-from ..readers import parse_xml, read_table
+from ..readers import check_nonempty, line_of, parse_xml, read_table
 
 __all__ = ["load_kgml", "load_rest", "load"]
 
@@ -48,8 +48,8 @@ def load_kgml(path: str | PathLike, *, version: str | None = None) -> KnowledgeG
     """Load one KGML pathway file."""
     root = parse_xml(path, what="KGML")
     if root.tag != "pathway" or not root.get("name"):
-        raise InputFormatError(f"root element is <{root.tag}> without a name, expected <pathway name=...>",
-                               path=path)
+        raise InputFormatError(f"root element is <{root.tag}> without a name, expected <pathway name=...>; is "
+                               "this a KGML file (KEGG's 'get/<pathway>/kgml')?", path=path, record=f"<{root.tag}>")
     attrs = {"database": DATABASE, **({"version": version} if version else {})}
     pathway = root.get("name")
     g = KnowledgeGraph()
@@ -60,7 +60,8 @@ def load_kgml(path: str | PathLike, *, version: str | None = None) -> KnowledgeG
     for entry in root.iter("entry"):
         eid, etype, ids = entry.get("id"), entry.get("type"), _entry_ids(entry)
         if eid is None or etype is None:
-            raise InputFormatError("<entry> without id or type", path=path, record=f"entry {eid!r}")
+            raise InputFormatError("<entry> without id or type; every KGML entry needs both", path=path,
+                                   record=f"entry {eid!r} ({entry.get('name')!r})")
         entries[eid] = (etype, ids)
         if etype == "gene":
             genes.extend(ids)
@@ -87,8 +88,8 @@ def load_kgml(path: str | PathLike, *, version: str | None = None) -> KnowledgeG
         e1, e2 = entries.get(relation.get("entry1")), entries.get(relation.get("entry2"))
         if e1 is None or e2 is None:
             raise InputFormatError(
-                f"relation refers to unknown entry {relation.get('entry1')!r} or {relation.get('entry2')!r}",
-                path=path, record="<relation>")
+                f"relation refers to an entry id that no <entry> declares; the file may be truncated or edited",
+                path=path, record=f"<relation entry1={relation.get('entry1')!r} entry2={relation.get('entry2')!r}>")
         kind = relation.get("type", "")
         if kind == "ECrel" or e1[0] != "gene" or e2[0] != "gene":
             skipped_relations += 1
@@ -116,7 +117,8 @@ def load_kgml(path: str | PathLike, *, version: str | None = None) -> KnowledgeG
     for reaction in root.iter("reaction"):
         names = (reaction.get("name") or "").split()
         if not names:
-            raise InputFormatError("<reaction> without a name", path=path, record=f"reaction {reaction.get('id')!r}")
+            raise InputFormatError("<reaction> without a name (expected name=\"rn:R...\")", path=path,
+                                   record=f"reaction id {reaction.get('id')!r}")
         for rn in names:
             reactions.append((rn, reaction.get("type")))
             for child in reaction:
@@ -147,18 +149,20 @@ def load_rest(
     """Load a KEGG REST ``link`` table (entity ↔ pathway) and optionally a ``list`` table of titles."""
     attrs = {"database": DATABASE, **({"version": version} if version else {})}
     pairs = read_table(link, ["a", "b"], what="KEGG REST link table (id<TAB>id)")
+    check_nonempty(pairs, ["a", "b"], link, "KEGG REST link table")
     a_is_path = pairs["a"].str.startswith("path:")
     b_is_path = pairs["b"].str.startswith("path:")
     if not (a_is_path ^ b_is_path).all():
         row = int(np.flatnonzero(~(a_is_path ^ b_is_path).to_numpy())[0])
-        raise InputFormatError("expected exactly one 'path:' id per line (entity<TAB>path:id)", path=link,
-                               line=row + 1)
+        raise InputFormatError("expected exactly one 'path:' id per line (entity<TAB>path:id), as KEGG's "
+                               "link/pathway/<org> writes; is this a link table?", path=link, line=line_of(pairs, row))
     entity = pairs["a"].where(~a_is_path, pairs["b"])
     pathway = pairs["b"].where(~a_is_path, pairs["a"])
     g = KnowledgeGraph()
     titles = None
     if list is not None:
         titles = read_table(list, ["id", "title"], what="KEGG REST list table (id<TAB>title)")
+        check_nonempty(titles, ["id"], list, "KEGG REST list table")
         titles["id"] = titles["id"].where(titles["id"].str.startswith("path:"), "path:" + titles["id"])
     ids = pd.Index(pd.unique(pathway))
     names = None
@@ -186,7 +190,7 @@ def load(kgml: str | PathLike | None = None, link: str | PathLike | None = None,
     if link is not None:
         parts.append(load_rest(link, list, **kwargs))
     if not parts:
-        raise ValueError("give kgml= and/or link=")
+        raise UsageError("kegg.load: give kgml= and/or link=")
     out = parts[0]
     for p in parts[1:]:
         out = out.merge(p)

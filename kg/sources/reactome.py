@@ -27,12 +27,12 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from ..errors import DuplicateIdError, HierarchyCycleError, InputFormatError
+from ..errors import DuplicateIdError, HierarchyCycleError, InputFormatError, UsageError
 from ..graph import KnowledgeGraph
-from ..readers import read_table
+from ..readers import check_nonempty, line_of, read_table
 from ..schema import PART_OF
 
-__all__ = ["load", "read_relations", "read_mapping", "read_names", "MAPPING_COLUMNS"]
+__all__ = ["load", "read_relations", "read_mapping", "read_names", "MAPPING_COLUMNS", "SPECIES_CODES"]
 
 MAPPING_COLUMNS = ["entity", "pathway", "url", "pathway_name", "evidence", "species"]
 DATABASE = "reactome"
@@ -45,43 +45,55 @@ _ENTITY_BY_FILE = [
     ("ncbi", "gene"),
 ]
 _ENSEMBL_KIND = re.compile(r"^ENS[A-Z]*([GTP])\d+")
+_PREFIX = r"^(R-[A-Z]+-)"
+#: Reactome's species codes (the middle of stable ids, R-<CODE>-n), for hierarchies loaded without names/mapping.
+SPECIES_CODES = {
+    "Homo sapiens": "HSA", "Mus musculus": "MMU", "Rattus norvegicus": "RNO", "Bos taurus": "BTA",
+    "Canis familiaris": "CFA", "Sus scrofa": "SSC", "Gallus gallus": "GGA", "Xenopus tropicalis": "XTR",
+    "Danio rerio": "DRE", "Drosophila melanogaster": "DME", "Caenorhabditis elegans": "CEL",
+    "Saccharomyces cerevisiae": "SCE", "Schizosaccharomyces pombe": "SPO", "Dictyostelium discoideum": "DDI",
+    "Plasmodium falciparum": "PFA", "Mycobacterium tuberculosis": "MTU",
+}
 
 
-def _check_pathway_ids(ids: pd.Series, path, column: str, line_offset: int = 1) -> None:
+def _check_pathway_ids(frame: pd.DataFrame, key: str, path, column: str) -> None:
+    ids = frame[key]
     bad = ~ids.str.match(_PATHWAY_ID.pattern).to_numpy()
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
         raise InputFormatError(
-            f"column {column!r} holds {ids.iloc[row]!r}, expected a Reactome stable id like R-HSA-109581",
+            f"column {column!r} holds {ids.iloc[row]!r}, expected a Reactome stable id like R-HSA-109581; "
+            "is this the right Reactome file (columns in the documented order)?",
             path=path,
-            line=row + line_offset,
+            line=line_of(frame, row),
         )
 
 
 def read_relations(path: str | PathLike) -> pd.DataFrame:
     """Read ``ReactomePathwaysRelation`` as a DataFrame with columns ``parent``, ``child``."""
     frame = read_table(path, ["parent", "child"], what="ReactomePathwaysRelation file (parent, child)")
-    _check_pathway_ids(frame["parent"], path, "parent")
-    _check_pathway_ids(frame["child"], path, "child")
+    _check_pathway_ids(frame, "parent", path, "parent")
+    _check_pathway_ids(frame, "child", path, "child")
     return frame
 
 
 def read_mapping(path: str | PathLike) -> pd.DataFrame:
     """Read a ``<DB>2Reactome[_All_Levels]`` mapping file (6 columns, no header)."""
     frame = read_table(path, MAPPING_COLUMNS, what="<DB>2Reactome mapping file")
-    _check_pathway_ids(frame["pathway"], path, "pathway (2nd)")
+    check_nonempty(frame, ["entity"], path, "<DB>2Reactome mapping file")
+    _check_pathway_ids(frame, "pathway", path, "pathway (2nd)")
     return frame
 
 
 def read_names(path: str | PathLike) -> pd.DataFrame:
     """Read ``ReactomePathways.txt`` (``pathway``, ``name``, ``species``); ids must be unique."""
     frame = read_table(path, ["pathway", "name", "species"], what="ReactomePathways file (id, name, species)")
-    _check_pathway_ids(frame["pathway"], path, "pathway id (1st)")
+    _check_pathway_ids(frame, "pathway", path, "pathway id (1st)")
     dup = frame["pathway"].duplicated().to_numpy()
     if dup.any():
         row = int(np.flatnonzero(dup)[0])
-        raise DuplicateIdError(f"pathway id {frame['pathway'].iloc[row]!r} occurs more than once", path=path,
-                               line=row + 1)
+        raise DuplicateIdError(f"pathway id {frame['pathway'].iloc[row]!r} occurs more than once; keep one row "
+                               "per pathway", path=path, line=line_of(frame, row))
     return frame
 
 
@@ -129,8 +141,10 @@ def load(
         ``ReactomePathways`` file, for pathway names and species.
     species:
         Keep rows of this species (``None`` keeps all). Relations carry no
-        species column; they are kept when both pathways use an id prefix
-        (``R-HSA-``) seen for the species in the mapping or names.
+        species column; they are kept when both pathways use the species'
+        stable-id prefix: ``R-<code>-`` from :data:`SPECIES_CODES` (``R-HSA-``
+        for Homo sapiens) and any prefix seen for the species in the mapping
+        or names. Dropped rows are counted in the report.
     entity_type:
         Override the entity node type inferred from the mapping file name.
     version:
@@ -142,7 +156,7 @@ def load(
     edges and ``(<entity>, member_of, pathway)`` edges.
     """
     if relations is None and not _as_list(mapping) and names is None:
-        raise ValueError("give at least one of relations=, mapping= or names=")
+        raise UsageError("reactome.load: give at least one of relations=, mapping= or names=")
     g = KnowledgeGraph()
     attrs = {"database": DATABASE, **({"version": version} if version else {})}
     pathway_names: dict[str, pd.DataFrame] = {}
@@ -157,7 +171,7 @@ def load(
             g.report.add(DATABASE, "dropped", "pathway name rows of another species", int(other.sum()),
                          f"species is not {species!r}", path=names, examples=names_frame["pathway"][other].head())
             names_frame = names_frame[~other.to_numpy()]
-        prefixes |= set(names_frame["pathway"].str.slice(0, 6))
+        prefixes |= set(names_frame["pathway"].str.extract(_PREFIX, expand=False).dropna())
         pathway_names["names"] = names_frame[["pathway", "name", "species"]]
 
     mappings = []
@@ -183,7 +197,7 @@ def load(
             numeric = frame["entity"].str.isdigit()
             frame = frame.assign(entity=frame["entity"].where(~numeric, "CHEBI:" + frame["entity"]))
         frame = frame.assign(all_levels="all_levels" in Path(path).name.lower(), file=str(path))
-        prefixes |= set(frame["pathway"].str.slice(0, 6))
+        prefixes |= set(frame["pathway"].str.extract(_PREFIX, expand=False).dropna())
         pathway_names[str(path)] = frame[["pathway", "pathway_name", "species"]].rename(
             columns={"pathway_name": "name"})
         mappings.append(frame)
@@ -192,11 +206,18 @@ def load(
     if relations is not None:
         hierarchy = read_relations(relations)
         g.report.add(DATABASE, "read", "hierarchy rows", len(hierarchy), path=relations)
-        if species is not None and prefixes:
-            keep = (hierarchy["parent"].str.slice(0, 6).isin(prefixes)
-                    & hierarchy["child"].str.slice(0, 6).isin(prefixes)).to_numpy()
+        if species is not None:
+            if species in SPECIES_CODES:
+                prefixes.add(f"R-{SPECIES_CODES[species]}-")
+            elif not prefixes:
+                raise UsageError(
+                    f"species={species!r} has no known Reactome species code, and no names= or mapping= file "
+                    f"tells which stable-id prefix it uses; give names= (ReactomePathways.txt), pass "
+                    f"species=None to keep every species, or one of {sorted(SPECIES_CODES)}")
+            keep = (hierarchy["parent"].str.extract(_PREFIX, expand=False).isin(prefixes)
+                    & hierarchy["child"].str.extract(_PREFIX, expand=False).isin(prefixes)).to_numpy()
             g.report.add(DATABASE, "dropped", "hierarchy rows of another species", int((~keep).sum()),
-                         f"pathway id prefix not in {sorted(prefixes)}", path=relations,
+                         f"species is {species!r}: pathway id prefix not in {sorted(prefixes)}", path=relations,
                          examples=hierarchy["child"][~keep].head())
             hierarchy = hierarchy[keep]
         dup = hierarchy.duplicated().to_numpy()
@@ -216,8 +237,9 @@ def load(
         cyc = g.cycle_nodes(PART_OF)
         if cyc:
             raise HierarchyCycleError(
-                f"the pathway hierarchy has a cycle through {len(cyc)} pathway(s): {', '.join(cyc[:10])}",
-                path=relations,
+                f"the pathway hierarchy has a cycle through {len(cyc)} pathway(s): {', '.join(cyc[:10])}; "
+                "parent/child rows must form a DAG, check the rows of those pathways",
+                path=relations, record=f"pathway {cyc[0]}",
             )
 
     for frame in mappings:

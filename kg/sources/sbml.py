@@ -6,9 +6,21 @@
 * reactants, products and modifiers → ``(metabolite, participates_in,
   reaction)`` edges with ``role`` and ``stoichiometry``;
 * genes of the gene rule → ``(gene, catalyzes, reaction)`` edges. The rule is
-  read from ``fbc:geneProductAssociation`` (level 3, gene ids are the gene
-  products' ``fbc:label``) or from a ``GENE_ASSOCIATION:`` line in the notes
-  (level 2, COBRA convention);
+  read, first found wins, from
+
+  - ``fbc:geneProductAssociation`` (level 3 FBC version 2; gene ids are the
+    gene products' ``fbc:label``, else their id);
+  - ``fbc:listOfGeneAssociations`` in the model's annotation (FBC version 1:
+    ``fbc:geneAssociation reaction=...`` holding ``fbc:gene reference=...``
+    under ``fbc:and`` / ``fbc:or``);
+  - a ``GENE_ASSOCIATION:`` / ``GENE ASSOCIATION:`` (or ``GPR:``) line in the
+    reaction's notes (level 2, COBRA convention; keys are matched case- and
+    space/underscore-insensitively, as cobrapy does).
+
+  Anything the reader cannot interpret (an unknown element inside an
+  association, a reference to an undeclared gene product or reaction, a rule
+  with unbalanced parentheses, gene-like notes keys it does not read) is
+  counted in the report, so a model never silently loads with 0 genes;
 * subsystems → ``pathway`` nodes with ``(reaction, member_of, pathway)`` edges,
   from ``groups:group`` (level 3) or a ``SUBSYSTEM:`` line in the notes.
   Pathway ids are ``subsystem:<name>``.
@@ -32,6 +44,11 @@ __all__ = ["load", "gene_rule_genes"]
 
 DATABASE = "sbml"
 _RULE_TOKEN = re.compile(r"[^\s()]+")
+_NOTES_KEY_SPACE = re.compile(r"[\s_-]+")
+#: Normalised notes keys that hold a gene rule (COBRA Toolbox, cobrapy, RAVEN).
+_RULE_KEYS = ("GENE_ASSOCIATION", "GPR", "GENE_REACTION_RULE", "GENE_RULE")
+#: Gene-like notes keys known to hold something other than a rule (kept silent in the report).
+_OTHER_GENE_KEYS = {"GENE_LIST", "GENES", "GENE_NAME", "GENE_NAMES", "GENE_SYMBOL", "GENE_SYMBOLS"}
 
 
 def _local(tag: str) -> str:
@@ -62,9 +79,11 @@ def _notes(element: Element) -> dict[str, str]:
     if notes is None:
         return out
     for node in notes.iter():
-        if _local(node.tag) == "p" and node.text and ":" in node.text:
-            key, _, value = node.text.partition(":")
-            out[key.strip().upper()] = value.strip()
+        if _local(node.tag) == "p":
+            text = "".join(node.itertext())
+            if ":" in text:
+                key, _, value = text.partition(":")
+                out[_NOTES_KEY_SPACE.sub("_", key.strip().upper())] = value.strip()
     return out
 
 
@@ -74,15 +93,50 @@ def gene_rule_genes(rule: str) -> list[str]:
     return list(dict.fromkeys(tokens))
 
 
-def _fbc_rule(element: Element, labels: dict[str, str]) -> str:
+def _fbc_rule(element: Element, labels: dict[str, str] | None, problems: dict[str, list[str]], where: str) -> str:
+    """Gene rule text of an FBC association tree.
+
+    FBC 2 uses ``geneProductRef geneProduct=`` (resolved through ``labels``),
+    FBC 1 ``gene reference=`` (``labels`` is None: the reference is the gene
+    id). Unknown elements and undeclared gene products go into ``problems``.
+    """
     kind = _local(element.tag)
-    if kind == "geneProductRef":
-        ref = _attr(element, "geneProduct")
-        return labels.get(ref, ref)
-    parts = [_fbc_rule(c, labels) for c in element]
-    joiner = " and " if kind == "and" else " or "
-    text = joiner.join(p for p in parts if p)
-    return f"({text})" if len(parts) > 1 and kind in {"and", "or"} else text
+    if kind in {"geneProductRef", "gene"}:
+        ref = _attr(element, "geneProduct" if kind == "geneProductRef" else "reference")
+        if not ref:
+            problems.setdefault("gene references without a gene id", []).append(where)
+            return ""
+        if labels is not None and ref not in labels:
+            problems.setdefault("references to undeclared gene products (id used as the gene)", []).append(
+                f"{where}: {ref}")
+            return ref
+        return ref if labels is None else labels[ref]
+    if kind not in {"and", "or"}:
+        problems.setdefault("association elements the reader cannot interpret", []).append(f"{where}: <{kind}>")
+        return ""
+    parts = [p for p in (_fbc_rule(c, labels, problems, where) for c in element) if p]
+    text = f" {kind} ".join(parts)
+    return f"({text})" if len(parts) > 1 else text
+
+
+def _association_root(element: Element, problems: dict[str, list[str]], where: str) -> Element | None:
+    """The single rule element of a (geneProduct|gene)Association; None (reported) if there is not exactly one."""
+    children = list(element)
+    if len(children) == 1:
+        return children[0]
+    if len(children) > 1:
+        problems.setdefault("associations with several top-level elements (expected one)", []).append(where)
+    return None
+
+
+def _balanced(rule: str) -> bool:
+    depth = 0
+    for ch in rule:
+        depth += ch == "("
+        depth -= ch == ")"
+        if depth < 0:
+            return False
+    return depth == 0
 
 
 def _float(value, path, record: str) -> float:
@@ -91,35 +145,47 @@ def _float(value, path, record: str) -> float:
     try:
         return float(value)
     except ValueError:
-        raise InputFormatError(f"stoichiometry {value!r} is not a number", path=path, record=record) from None
+        raise InputFormatError(f"stoichiometry {value!r} is not a number; write a plain number (e.g. 1 or 0.5)",
+                               path=path, record=record) from None
 
 
 def load(path: str | PathLike, *, database: str = DATABASE) -> KnowledgeGraph:
     """Load an SBML model (see the module docstring for what becomes what)."""
     root = parse_xml(path, what="SBML")
     if _local(root.tag) != "sbml":
-        raise InputFormatError(f"root element is <{_local(root.tag)}>, expected <sbml>", path=path)
+        raise InputFormatError(f"root element is <{_local(root.tag)}>, expected <sbml>; is this an SBML file?",
+                               path=path, record=f"<{_local(root.tag)}>")
     model = _child(root, "model")
     if model is None:
-        raise InputFormatError("no <model> element", path=path, record="<sbml>")
+        raise InputFormatError("no <model> element; the SBML document holds no model to read", path=path,
+                               record="<sbml>")
     level = _attr(root, "level", "?")
 
     species_ids, species_attrs = [], {"name": [], "compartment": [], "kegg": [], "formula": []}
     for sp in _children(_child(model, "listOfSpecies"), "species"):
         sid = _attr(sp, "id")
         if not sid:
-            raise InputFormatError("species without an id", path=path, record=f"species {_attr(sp, 'name')!r}")
+            raise InputFormatError("species without an id; every SBML species needs id=", path=path,
+                                   record=f"species {_attr(sp, 'name')!r}")
         notes = _notes(sp)
         species_ids.append(sid)
         species_attrs["name"].append(_attr(sp, "name"))
         species_attrs["compartment"].append(_attr(sp, "compartment"))
-        species_attrs["kegg"].append(notes.get("KEGG ID") or notes.get("KEGG"))
+        species_attrs["kegg"].append(notes.get("KEGG_ID") or notes.get("KEGG"))
         species_attrs["formula"].append(notes.get("FORMULA") or _attr(sp, "chemicalFormula"))
     _check_unique(species_ids, "species", path)
 
     labels = {}
     for gp in _children(_child(model, "listOfGeneProducts"), "geneProduct"):
         labels[_attr(gp, "id")] = _attr(gp, "label") or _attr(gp, "id")
+    problems: dict[str, list[str]] = {}
+    fbc1_rules: dict[str, str] = {}
+    for ga in _children(_child(_child(model, "annotation"), "listOfGeneAssociations"), "geneAssociation"):
+        target = _attr(ga, "reaction")
+        where = f"geneAssociation {_attr(ga, 'id') or '?'} (reaction {target!r})"
+        root_rule = _association_root(ga, problems, where)
+        if root_rule is not None:
+            fbc1_rules[target] = _fbc_rule(root_rule, None, problems, where)
 
     subsystem_of: dict[str, list[str]] = {}
     for group in _children(_child(model, "listOfGroups"), "group"):
@@ -132,16 +198,33 @@ def load(path: str | PathLike, *, database: str = DATABASE) -> KnowledgeGraph:
     cat = {"source": [], "target": []}
     member = {"source": [], "target": []}
     known_species = set(species_ids)
+    rule_origin: dict[str, int] = {}
     for rx in _children(_child(model, "listOfReactions"), "reaction"):
         rid = _attr(rx, "id")
         if not rid:
-            raise InputFormatError("reaction without an id", path=path, record=f"reaction {_attr(rx, 'name')!r}")
+            raise InputFormatError("reaction without an id; every SBML reaction needs id=", path=path,
+                                   record=f"reaction {_attr(rx, 'name')!r}")
         notes = _notes(rx)
         gpa = _child(rx, "geneProductAssociation")
+        rule, origin = "", ""
         if gpa is not None and len(gpa):
-            rule = _fbc_rule(gpa[0], labels)
-        else:
-            rule = notes.get("GENE_ASSOCIATION") or notes.get("GPR") or ""
+            root_rule = _association_root(gpa, problems, f"reaction {rid!r}")
+            if root_rule is not None:
+                rule, origin = _fbc_rule(root_rule, labels, problems, f"reaction {rid!r}"), "fbc:geneProductAssociation"
+        if not rule and rid in fbc1_rules:
+            rule, origin = fbc1_rules[rid], "fbc:geneAssociation (FBC 1)"
+        if not rule:
+            key = next((k for k in _RULE_KEYS if notes.get(k)), None)
+            if key is not None:
+                rule, origin = notes[key], f"notes {key.replace('_', ' ')}"
+        for key in notes:
+            if ("GENE" in key or "GPR" in key) and key not in _RULE_KEYS and key not in _OTHER_GENE_KEYS:
+                problems.setdefault("gene-like notes keys the reader does not read", []).append(f"{rid}: {key}")
+        if rule and not _balanced(rule):
+            problems.setdefault("gene rules with unbalanced parentheses (genes still read)", []).append(
+                f"{rid}: {rule[:60]}")
+        if rule:
+            rule_origin[origin] = rule_origin.get(origin, 0) + 1
         reactions.append(rid)
         rattrs["name"].append(_attr(rx, "name"))
         rev = _attr(rx, "reversible")
@@ -152,7 +235,8 @@ def load(path: str | PathLike, *, database: str = DATABASE) -> KnowledgeGraph:
             for ref in _child(rx, list_name) or []:
                 sid = _attr(ref, "species")
                 if sid not in known_species:
-                    raise InputFormatError(f"{role} {sid!r} is not a declared species", path=path,
+                    raise InputFormatError(f"{role} {sid!r} is not a declared species; declare it in listOfSpecies "
+                                           "or fix the reference", path=path,
                                            record=f"reaction {rid!r}")
                 part["source"].append(sid)
                 part["target"].append(rid)
@@ -167,6 +251,9 @@ def load(path: str | PathLike, *, database: str = DATABASE) -> KnowledgeGraph:
             member["source"].append(rid)
             member["target"].append(f"subsystem:{name.strip()}")
     _check_unique(reactions, "reaction", path)
+    unknown_reactions = sorted(set(fbc1_rules) - set(reactions), key=str)
+    if unknown_reactions:
+        problems["FBC 1 gene associations of undeclared reactions"] = [str(r) for r in unknown_reactions]
 
     g = KnowledgeGraph()
     g.add_nodes("metabolite", species_ids, database=database, **species_attrs)
@@ -186,6 +273,19 @@ def load(path: str | PathLike, *, database: str = DATABASE) -> KnowledgeGraph:
                  path=path)
     g.report.add(database, "kept", "reactions without a subsystem",
                  len(reactions) - len(set(member["source"])), path=path)
+    for origin, count in rule_origin.items():
+        g.report.add(database, "read", f"gene rules from {origin}", count, path=path)
+    for what, examples in problems.items():
+        unread_keys = what.startswith("gene-like notes keys")
+        g.report.add(database, "note" if unread_keys else "dropped", what, len(examples),
+                     "a rule may hide there; rename the key to GENE_ASSOCIATION if it holds one" if unread_keys else
+                     "not interpreted; check the model with an SBML validator or convert it with cobrapy",
+                     path=path, examples=examples)
+    used = set(cat["source"])
+    unused = [label for label in dict.fromkeys(labels.values()) if label not in used]
+    if labels and unused:
+        g.report.add(database, "note", "declared gene products used in no gene rule", len(unused), path=path,
+                     examples=unused)
     return g
 
 
@@ -193,5 +293,6 @@ def _check_unique(ids: list[str], what: str, path) -> None:
     seen: set[str] = set()
     for i in ids:
         if i in seen:
-            raise DuplicateIdError(f"{what} id {i!r} occurs more than once", path=path, record=f"{what} {i!r}")
+            raise DuplicateIdError(f"{what} id {i!r} occurs more than once; SBML ids must be unique", path=path,
+                                   record=f"{what} {i!r}")
         seen.add(i)

@@ -41,7 +41,8 @@ def _relation(interaction: str, path, number: int) -> tuple[str, float]:
         value = None
     if value is not None:
         if value not in (-1.0, 0.0, 1.0):
-            raise InputFormatError(f"numeric interaction {word!r} is not a sign (-1, 0 or 1)",
+            raise InputFormatError(f"numeric interaction {word!r} is not a sign (-1, 0 or 1); use a sign or a word "
+                                   "such as 'activates'",
                                    path=path, line=number)
         return "regulates", value
     lower = word.lower()
@@ -51,7 +52,8 @@ def _relation(interaction: str, path, number: int) -> tuple[str, float]:
         return "interacts_with", np.nan
     relation = re.sub(r"[^a-z0-9]+", "_", lower).strip("_")
     if not relation or not relation[0].isalpha():
-        raise InputFormatError(f"interaction {word!r} cannot be turned into a relation name", path=path, line=number)
+        raise InputFormatError(f"interaction {word!r} cannot be turned into a relation name; start it with a "
+                               "letter", path=path, line=number)
     return relation, np.nan
 
 
@@ -68,7 +70,8 @@ def load(path: str | PathLike, *, node_type: str = "protein", database: str = "s
         fields = [f.strip() for f in (line.split("\t") if uses_tab else line.split())]
         fields = [f for f in fields if f]
         if len(fields) == 2:
-            raise DelimiterError("expected 'source interaction target [targets...]' or a lone node, found 2 fields",
+            raise DelimiterError("expected 'source interaction target [targets...]' or a lone node, found 2 fields "
+                                 "(a two-column edge list is not SIF: add the interaction column)",
                                  path=path, line=number)
         nodes.append(fields[0])
         if len(fields) == 1:

@@ -16,6 +16,7 @@ from kg.errors import (
     MissingColumnError,
     RDFParseError,
     UnsafeXMLError,
+    UsageError,
 )
 from kg.sources import biopax, eqtl, gmt, go, idmap, kegg, reactome, sbml, sif
 from kg import KnowledgeGraph
@@ -34,7 +35,7 @@ def write(tmp_path, name, text, mode="w"):
 
 def test_all_errors_derive_from_kgerror():
     for cls in (CompressionError, DelimiterError, DuplicateIdError, EmptyFileError, EncodingError,
-                HierarchyCycleError, MissingColumnError, RDFParseError, UnsafeXMLError):
+                HierarchyCycleError, MissingColumnError, RDFParseError, UnsafeXMLError, UsageError):
         assert issubclass(cls, KGError)
 
 
@@ -114,7 +115,7 @@ def test_duplicated_ids(tmp_path):
 
 def test_cycle_in_pathway_hierarchy(tmp_path):
     rel = "R-HSA-1\tR-HSA-2\nR-HSA-2\tR-HSA-3\nR-HSA-3\tR-HSA-1\nR-HSA-1\tR-HSA-4\n"
-    with pytest.raises(HierarchyCycleError, match=r"rel.txt: the pathway hierarchy has a cycle through 3 pathway"):
+    with pytest.raises(HierarchyCycleError, match=r"rel.txt, pathway R-HSA-\d: the pathway hierarchy has a cycle through 3 pathway"):
         reactome.load(relations=write(tmp_path, "rel.txt", rel))
     obo = "[Term]\nid: GO:0000001\nis_a: GO:0000002\n\n[Term]\nid: GO:0000002\nis_a: GO:0000001\n"
     with pytest.raises(HierarchyCycleError):
@@ -200,3 +201,69 @@ def test_sbml_undeclared_species(tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(InputFormatError, match="does not exist"):
         gmt.load(tmp_path / "nope.gmt")
+
+
+def gaf_row(*, object_id="P1", go_id="GO:0006096", n_columns=17):
+    fields = ["UniProtKB", object_id, "PKM", "involved_in", go_id, "PMID:1", "IDA", "", "P", "Pyruvate kinase",
+              "", "protein", "taxon:9606", "20240101", "UniProt", "", ""]
+    return "\t".join(fields[:n_columns])
+
+
+def test_gaf_empty_object_id_names_file_and_line(tmp_path):
+    text = "!gaf-version: 2.2\n!comment\n" + gaf_row() + "\n\n" + gaf_row(object_id="") + "\n"
+    with pytest.raises(InputFormatError, match=r"e.gaf, line 5: column 2 \(db_object_id\) is empty"):
+        go.load(gaf=write(tmp_path, "e.gaf", text))
+    text = "!gaf-version: 2.2\n" + gaf_row() + "\n" + gaf_row(go_id="") + "\n"
+    with pytest.raises(InputFormatError, match=r"g.gaf, line 3: column 5 \(go_id\) is empty"):
+        go.load(gaf=write(tmp_path, "g.gaf", text))
+    text = "!gaf-version: 2.2\n" + gaf_row() + "\n" + gaf_row(go_id="GO-1") + "\n"
+    with pytest.raises(InputFormatError, match=r"h.gaf, line 3: column 5 \(GO ID\) holds 'GO-1'"):
+        go.load(gaf=write(tmp_path, "h.gaf", text))
+
+
+def test_gaf_column_count(tmp_path):
+    text = "!gaf-version: 2.2\n" + gaf_row(n_columns=15) + "\n" + gaf_row(n_columns=14) + "\n"
+    with pytest.raises(DelimiterError, match=r"c.gaf, line 3: expected 15 to 17 tab-separated GAF columns.*found 14"):
+        go.load(gaf=write(tmp_path, "c.gaf", text))
+    assert len(go.read_gaf(write(tmp_path, "ok.gaf", "!gaf-version: 2.1\n" + gaf_row(n_columns=15) + "\n"))) == 1
+
+
+def test_obo_is_a_without_target(tmp_path):
+    with pytest.raises(InputFormatError, match=r"o.obo, line 3: 'is_a:' without a parent"):
+        go.load(obo=write(tmp_path, "o.obo", "[Term]\nid: GO:0000001\nis_a:\n"))
+
+
+def test_adapters_without_input_raise_usage_error():
+    for call in (reactome.load, go.load, kegg.load):
+        with pytest.raises(UsageError, match="give"):
+            call()
+
+
+def test_empty_ids_in_tables_name_the_line(tmp_path):
+    rows = f"P1\tR-HSA-1\t{URL}R-HSA-1\tname\tTAS\tHomo sapiens\n\tR-HSA-1\t{URL}R-HSA-1\tname\tTAS\tHomo sapiens\n"
+    with pytest.raises(InputFormatError, match=r"UniProt2Reactome.txt, line 2: column 1 \(entity\) is empty"):
+        reactome.load(mapping=write(tmp_path, "UniProt2Reactome.txt", rows))
+    p = write(tmp_path, "e.txt", "variant_id\tgene_id\tpval_nominal\tslope\n\nrs1\tG\t0.1\t0.2\nrs2\t\t0.1\t0.2\n")
+    with pytest.raises(InputFormatError, match=r"e.txt, line 4: column 2 \(gene_id\) is empty"):
+        eqtl.load(p)
+    with pytest.raises(InputFormatError, match=r"l.tsv, line 1: column 1 \(a\) is empty"):
+        kegg.load_rest(write(tmp_path, "l.tsv", "\tpath:hsa00010\n"))
+
+
+def test_table_line_numbers_skip_blank_and_comment_lines(tmp_path):
+    p = write(tmp_path, "e.txt", "variant_id\tgene_id\tpval_nominal\tslope\n\nrs1\tG\t0.1\t0.2\n\nrs2\tG\tx\t0.2\n")
+    with pytest.raises(InputFormatError, match=r"e.txt, line 5: column 'pval_nominal' holds 'x'"):
+        eqtl.load(p)
+
+
+def test_rdf_xml_errors_name_the_line(tmp_path):
+    doc = ('<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"\n'
+           ' xmlns:bp="http://www.biopax.org/release/biopax-level3.owl#">\n'
+           '<bp:Pathway rdf:about="http://a/p1" rdf:resource="http://a/x"><bp:displayName>P</bp:displayName>'
+           '</bp:Pathway>\n</rdf:RDF>\n')
+    with pytest.raises(RDFParseError, match=r"b.owl, line 3: not valid RDF in xml syntax"):
+        biopax.load(write(tmp_path, "b.owl", doc))
+    latin = ('<?xml version="1.0" encoding="UTF-8"?>\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+             '\n<rdf:Description rdf:about="http://a"><rdf:value>Andr\xe9</rdf:value></rdf:Description></rdf:RDF>')
+    with pytest.raises(EncodingError, match=r"l.owl, line 3: byte 0xe9 .* not valid UTF-8"):
+        biopax.load(write(tmp_path, "l.owl", latin.encode("latin-1"), mode="wb"))

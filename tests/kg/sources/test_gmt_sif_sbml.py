@@ -39,14 +39,15 @@ def test_wikipathways_gmt(tmp_path):
     assert [e.count for e in g.report.entries if e.what == "duplicate members within a set"] == [1]
 
 
-def test_liverdream_sif():
-    g = sif.load(data_path("signalling/PKN-LiverDREAM.sif"))
+def test_bundled_keggnet_sif():
+    g = sif.load(data_path("signalling/KEGGnet-LEMBAS.sif"))
     edges = g.edges(("protein", "regulates", "protein"))
-    assert len(edges) == 58
-    assert g.num_nodes("protein") == 40
-    assert (edges["sign"] == 1).sum() == 56 and (edges["sign"] == -1).sum() == 2
+    assert len(edges) == 832
+    assert g.num_nodes("protein") == 409
+    assert (edges["sign"] == 1).sum() == 702 and (edges["sign"] == -1).sum() == 130
     first = edges.iloc[0]
-    assert (first["source"], first["target"], first["sign"]) == ("prak", "hsp27", 1.0)
+    assert (first["source"], first["target"], first["sign"]) == ("O15111", "P19838", 1.0)  # CHUK -> RELA
+    assert g.edge_types == [("protein", "regulates", "protein")]
 
 
 def test_sif_words_and_multiple_targets(tmp_path):
@@ -94,3 +95,77 @@ def test_sbml_level3_fbc_groups(data_dir):
     assert [e.count for e in g.report.entries if e.what == "reactions without a subsystem"] == [1]
     assert [e.count for e in g.report.entries if e.what == "reactions without a gene rule"] == [1]
     assert g.nodes("metabolite").set_index("id").loc["M_pep_c", "formula"] == "C3H2O6P"
+
+
+def test_sif_signed_numbers_lone_nodes_and_duplicates(tmp_path):
+    p = tmp_path / "signed.sif"
+    p.write_text("# comment\nEGFR\t1\tGRB2\nGRB2\t1\tSOS1\tSOS2\nPTEN\t-1\tAKT1\nEGFR\t1\tGRB2\nORPHAN\n")
+    g = sif.load(p)
+    edges = g.edges(("protein", "regulates", "protein"))
+    assert sorted(zip(edges["source"], edges["target"], edges["sign"])) == [
+        ("EGFR", "GRB2", 1.0), ("GRB2", "SOS1", 1.0), ("GRB2", "SOS2", 1.0), ("PTEN", "AKT1", -1.0)]
+    assert g.num_nodes("protein") == 7
+    report = {e.what: e.count for e in g.report.entries}
+    assert report == {"interactions": 5, "duplicate interactions": 1}
+
+
+def test_sbml_level2_notes_gene_association_with_space(data_dir):
+    """COBRA notes spell the key 'GENE ASSOCIATION:' (cobrapy reads both) or 'GENE_ASSOCIATION:'."""
+    g = sbml.load(data_dir / "cobra_l2_notes_mini.xml")
+    rules = g.nodes("reaction").set_index("id")["gene_rule"]
+    assert rules["R_HEX1"] == "(HGNC:4922) or (HGNC:4923 and HGNC:4925)"
+    assert rules["R_PGI"] == "HGNC:4458"
+    assert rules.isna().sum() == 1  # R_ATPM: empty association
+    cat = g.edges(("gene", "catalyzes", "reaction"))
+    assert sorted(zip(cat["source"], cat["target"])) == [
+        ("HGNC:4458", "R_PGI"), ("HGNC:4922", "R_HEX1"), ("HGNC:4923", "R_HEX1"), ("HGNC:4925", "R_HEX1")]
+    report = {(e.action, e.what): e.count for e in g.report.entries}
+    assert report[("read", "gene rules from notes GENE ASSOCIATION")] == 2
+    assert report[("kept", "reactions without a gene rule")] == 1
+    assert not g.report.dropped()
+
+
+def test_sbml_level3_fbc_version1_gene_associations(data_dir):
+    g = sbml.load(data_dir / "l3_fbc1_mini.xml")
+    rules = g.nodes("reaction").set_index("id")["gene_rule"]
+    assert rules["R_GLCpts"] == "((b2417 and b1621 and b2415) or (b2417 and b1101 and b2415))"
+    assert rules["R_PFK"] == "(b3916 or b1723)"
+    assert rules["R_PGI"] == "b4025"
+    assert g.num_nodes("gene") == 7
+    assert g.num_edges(("gene", "catalyzes", "reaction")) == 7
+    report = {(e.action, e.what): e.count for e in g.report.entries}
+    assert report[("read", "gene rules from fbc:geneAssociation (FBC 1)")] == 3
+    assert report[("kept", "reactions without a gene rule")] == 1
+    assert not g.report.dropped()
+
+
+def test_sbml_uninterpretable_gene_associations_are_reported(tmp_path):
+    fbc2 = "http://www.sbml.org/sbml/level3/version1/fbc/version2"
+    doc = f"""<sbml xmlns="http://www.sbml.org/sbml/level3/version1/core" xmlns:fbc="{fbc2}" level="3" version="1">
+<model id="m"><listOfSpecies><species id="M_a" compartment="c"/></listOfSpecies>
+<fbc:listOfGeneProducts><fbc:geneProduct fbc:id="G_b1" fbc:label="b1"/><fbc:geneProduct fbc:id="G_b9" fbc:label="b9"/>
+</fbc:listOfGeneProducts>
+<listOfReactions>
+<reaction id="R_1"><listOfReactants><speciesReference species="M_a"/></listOfReactants>
+<fbc:geneProductAssociation><fbc:xor><fbc:geneProductRef fbc:geneProduct="G_b1"/></fbc:xor></fbc:geneProductAssociation>
+</reaction>
+<reaction id="R_2"><fbc:geneProductAssociation><fbc:or><fbc:geneProductRef fbc:geneProduct="G_b1"/>
+<fbc:geneProductRef fbc:geneProduct="G_undeclared"/></fbc:or></fbc:geneProductAssociation></reaction>
+<reaction id="R_3"><notes><body xmlns="http://www.w3.org/1999/xhtml"><p>GENE ASSOCIATION: (b1 and b2</p>
+<p>GENE_RULES_ALT: b7</p></body></notes></reaction>
+</listOfReactions></model></sbml>"""
+    path = tmp_path / "odd.xml"
+    path.write_text(doc)
+    g = sbml.load(path)
+    dropped = {e.what: (e.count, e.examples) for e in g.report.dropped()}
+    assert dropped == {
+        "association elements the reader cannot interpret": (1, ("reaction 'R_1': <xor>",)),
+        "references to undeclared gene products (id used as the gene)": (1, ("reaction 'R_2': G_undeclared",)),
+        "gene rules with unbalanced parentheses (genes still read)": (1, ("R_3: (b1 and b2",)),
+    }
+    notes = {e.what: e.count for e in g.report.entries if e.action == "note"}
+    assert notes == {"gene-like notes keys the reader does not read": 1,
+                     "declared gene products used in no gene rule": 1}
+    cat = g.edges(("gene", "catalyzes", "reaction"))
+    assert sorted(zip(cat["source"], cat["target"])) == [("G_undeclared", "R_2"), ("b1", "R_2"), ("b1", "R_3"),
+                                                         ("b2", "R_3")]

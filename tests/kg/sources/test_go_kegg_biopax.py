@@ -62,6 +62,22 @@ def test_kgml(data_dir):
     assert report["relations not between gene entries (ECrel, groups, maps, compounds)"] == 2
 
 
+def test_gaf_rows_without_optional_columns_16_17(data_dir):
+    """Model-organism GAF 2.x files often stop after column 15 (assigned_by); rows of 15-17 columns are read."""
+    ann = go.read_gaf(data_dir / "gaf_15col_mini.gaf")
+    assert len(ann) == 5 and list(ann.columns) == go.GAF_COLUMNS
+    assert ann["annotation_extension"].tolist() == [""] * 5
+    assert ann.attrs["lines"].numbers.tolist() == [3, 4, 5, 6, 7]
+    g = go.load(obo=data_dir / "go_mini.obo", gaf=data_dir / "gaf_15col_mini.gaf")
+    edges = g.edges(("gene", "member_of", "pathway"))
+    assert sorted(zip(edges["source"], edges["target"])) == [
+        ("ZDB-GENE-020419-1", "GO:0006006"), ("ZDB-GENE-030131-3219", "GO:0004743"),
+        ("ZDB-GENE-030131-3219", "GO:0006096"), ("ZDB-GENE-040426-1185", "GO:0006094")]
+    assert g.num_nodes("gene") == 3 and g.nodes("gene").set_index("id").loc["ZDB-GENE-020419-1", "name"] == "gapdh"
+    report = {e.what: e.count for e in g.report.entries}
+    assert report["annotation rows"] == 5 and report["NOT-qualified annotations"] == 1
+
+
 def test_kegg_rest_tables(data_dir):
     g = kegg.load_rest(data_dir / "kegg_link_pathway_hsa.tsv", data_dir / "kegg_list_pathway_hsa.tsv")
     assert list(g.node_ids("pathway")) == ["path:hsa00010", "path:hsa00030", "path:hsa00500"]
@@ -86,7 +102,26 @@ def test_biopax(data_dir):
     met = g.edges(("metabolite", "member_of", "pathway"))
     assert set(zip(met["source"], met["target"])) == {
         ("CHEBI:4167", "R-HSA-70171"), ("CHEBI:58225", "R-HSA-70171"), ("CHEBI:4167", "R-HSA-70326")}
-    assert [e.count for e in g.report.entries if e.action == "dropped"] == [1]
+    dropped = {e.what: e.count for e in g.report.entries if e.action == "dropped"}
+    assert dropped == {"interactions in no pathway": 0,
+                       "participants without a UniProt or ChEBI cross-reference": 1}
+
+
+def test_biopax_pathway_commons_ids_with_plus(data_dir):
+    """Pathway Commons writes rdf:ID="RelationshipXref_nucleotide+genbank+identifier_..." ('+' is no XML name)."""
+    g = biopax.load(data_dir / "biopax_pc_plus_ids_mini.owl")
+    assert g.nodes("pathway").set_index("id")["name"].to_dict() == {"R-HSA-70171": "Glycolysis"}
+    prot = g.edges(("protein", "member_of", "pathway"))
+    assert list(zip(prot["source"], prot["target"])) == [("P06744", "R-HSA-70171")]  # controller of a Catalysis
+    met = g.edges(("metabolite", "member_of", "pathway"))
+    assert list(zip(met["source"], met["target"])) == [("CHEBI:58225", "R-HSA-70171")]
+    report = {e.what: e for e in g.report.entries}
+    plus = report['rdf:ID values that are not XML names, read as rdf:about="#value"']
+    assert plus.count == 2 and plus.examples == ("RelationshipXref_nucleotide+genbank+identifier_18201904",
+                                                 "RelationshipXref_protein+genbank+identifier_17380385")
+    assert report["interactions in no pathway"].count == 1
+    assert report["interactions in no pathway"].examples == ("MolecularInteraction_0f1e2d",)
+    assert report["participants without a UniProt or ChEBI cross-reference"].examples == ("SmallMolecule_f6p",)
 
 
 def test_biopax_merges_with_reactome_flat_files(data_dir):

@@ -3,6 +3,7 @@
 import pytest
 
 from kg.datasets import reactome_files
+from kg.errors import UsageError
 from kg.sources import reactome
 
 PART_OF = ("pathway", "part_of", "pathway")
@@ -86,5 +87,33 @@ def test_several_mappings_and_entity_override(data_dir):
 
 
 def test_requires_some_input():
-    with pytest.raises(ValueError):
+    with pytest.raises(UsageError, match="give at least one of relations="):
         reactome.load()
+
+
+MIXED_RELATIONS = ("R-HSA-1430728\tR-HSA-71387\n"  # Metabolism > Metabolism of carbohydrates
+                   "R-HSA-71387\tR-HSA-70326\n"  # > Glucose metabolism
+                   "R-MMU-1430728\tR-MMU-71387\n"
+                   "R-MMU-71387\tR-MMU-70326\n"
+                   "R-RNO-71387\tR-RNO-70326\n"
+                   "R-HSA-70326\tR-HSA-70171\n")  # > Glycolysis
+
+
+def test_hierarchy_alone_keeps_only_the_species_prefix(tmp_path):
+    """ReactomePathwaysRelation.txt holds every species; without names or mapping the R-<code>- prefix decides."""
+    path = tmp_path / "ReactomePathwaysRelation.txt"
+    path.write_text(MIXED_RELATIONS)
+    g = reactome.load(relations=path)
+    assert sorted(g.node_ids("pathway")) == ["R-HSA-1430728", "R-HSA-70171", "R-HSA-70326", "R-HSA-71387"]
+    assert g.num_edges(PART_OF) == 3
+    dropped = [e for e in g.report.entries if e.what == "hierarchy rows of another species"][0]
+    assert dropped.count == 3 and dropped.action == "dropped"
+    assert dropped.examples == ("R-MMU-71387", "R-MMU-70326", "R-RNO-70326")
+    assert "R-HSA-" in dropped.reason
+    mouse = reactome.load(relations=path, species="Mus musculus")
+    assert sorted(mouse.node_ids("pathway")) == ["R-MMU-1430728", "R-MMU-70326", "R-MMU-71387"]
+    everything = reactome.load(relations=path, species=None)
+    assert everything.num_edges(PART_OF) == 6
+    assert not [e for e in everything.report.entries if e.what == "hierarchy rows of another species"]
+    with pytest.raises(UsageError, match="no known Reactome species code"):
+        reactome.load(relations=path, species="Felis catus")
