@@ -61,7 +61,7 @@ def test_demo_runs_on_bundled_data(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "validation: valid" in text
     g = KnowledgeGraph.load(tmp_path / "demo" / "kg")
-    assert g.num_nodes("protein") == 11876 + 40
+    assert g.num_nodes("protein") == 11876 + 15  # KEGGnet's 409 UniProt ids, 394 of them already in Reactome
     assert g.num_nodes("pathway") == 2751 + 50 + 96
     manifest = json.loads((tmp_path / "demo" / "kg" / "manifest.json").read_text())
     assert manifest["format_version"] == 1

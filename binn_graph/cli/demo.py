@@ -1,7 +1,7 @@
 """``binn-graph demo``: the main job on the bundled data.
 
 1. Build the knowledge graph from every bundled database (Reactome 2025 human,
-   MSigDB Hallmark, MitoCore SBML, the LiverDREAM signalling network), merge it
+   MSigDB Hallmark, MitoCore SBML, the LEMBAS KEGGnet signed signalling network), merge it
    with provenance, validate, save, and export Turtle and GraphML.
 2. Train a BINN (dag mode) on the bundled AKI plasma proteomics cohort with
    Reactome, on a stratified 80/20 split; report the held-out ROC-AUC, the
@@ -41,7 +41,7 @@ def run_demo(output: str | Path, *, export_rdf: bool = True, train: bool = True)
     graph = rx.merge(gmt.load(data_path("genesets/h.all.v2022.1.Hs.symbols.gmt.gz"),
                               database="msigdb_hallmark", version="2022.1"))
     graph = graph.merge(sbml.load(data_path("metabolic/mitocore_v1.01.xml.gz"), database="mitocore"))
-    graph = graph.merge(sif.load(data_path("signalling/PKN-LiverDREAM.sif"), database="liverdream"))
+    graph = graph.merge(sif.load(data_path("signalling/KEGGnet-LEMBAS.sif"), database="lembas_keggnet"))
     graph.validate().raise_if_invalid()
     graph.save(out / "kg")
     if export_rdf:
