@@ -11,6 +11,13 @@ single field declares a node. The interaction decides the edge:
   characters replaced by ``_``), unsigned.
 
 The original interaction text is kept in the ``interaction`` attribute.
+
+Pathway Commons' extended SIF (SIF-NX, ``.txt``) is recognised by its header
+``PARTICIPANT_A<TAB>INTERACTION_TYPE<TAB>PARTICIPANT_B[<TAB>...]``: the
+header is skipped, each row gives one edge from its first three columns
+(``INTERACTION_DATA_SOURCE`` kept as ``data_source``, other extra columns
+counted in the report), and the participant section that follows
+(``PARTICIPANT<TAB>PARTICIPANT_TYPE...``) is skipped and counted.
 """
 
 from __future__ import annotations
@@ -66,7 +73,32 @@ def load(path: str | PathLike, *, node_type: str = "protein", database: str = "s
     uses_tab = any("\t" in line for _, line in lines)
     nodes: list[str] = []
     edges: dict[str, dict[str, list]] = {}
+    extended = lines[0][1].split("\t")[:3] == ["PARTICIPANT_A", "INTERACTION_TYPE", "PARTICIPANT_B"]
+    header = lines[0][1].split("\t") if extended else []
+    source_col = header.index("INTERACTION_DATA_SOURCE") if "INTERACTION_DATA_SOURCE" in header else None
+    participant_rows = 0
+    if extended:
+        lines = lines[1:]
+        section = next((i for i, (_, line) in enumerate(lines) if line.startswith("PARTICIPANT\t")), None)
+        if section is not None:
+            participant_rows = len(lines) - section - 1
+            lines = lines[:section]
     for number, line in lines:
+        if extended:
+            raw = line.split("\t")
+            if len(raw) < 3 or not all(f.strip() for f in raw[:3]):
+                raise DelimiterError("an extended-SIF row needs PARTICIPANT_A, INTERACTION_TYPE and PARTICIPANT_B "
+                                     "(tab-separated, none empty)", path=path, line=number)
+            fields = [f.strip() for f in raw[:3]]
+            data_source = raw[source_col].strip() if source_col is not None and source_col < len(raw) else ""
+            relation, sign = _relation(fields[1], path, number)
+            bucket = edges.setdefault(relation, {"source": [], "target": [], "sign": [], "interaction": [],
+                                                 "data_source": []})
+            nodes.extend([fields[0], fields[2]])
+            for key, value in (("source", fields[0]), ("target", fields[2]), ("sign", sign),
+                               ("interaction", fields[1]), ("data_source", data_source or None)):
+                bucket[key].append(value)
+            continue
         fields = [f.strip() for f in (line.split("\t") if uses_tab else line.split())]
         fields = [f for f in fields if f]
         if len(fields) == 2:
@@ -90,9 +122,16 @@ def load(path: str | PathLike, *, node_type: str = "protein", database: str = "s
     for relation, cols in edges.items():
         n_rows += len(cols["source"])
         kwargs = {"interaction": cols["interaction"], "database": database}
+        if "data_source" in cols:
+            kwargs["data_source"] = cols["data_source"]
         if relation == "regulates":
             kwargs["sign"] = cols["sign"]
         g.add_edges((node_type, relation, node_type), cols["source"], cols["target"], **kwargs)
     g.report.add(database, "read", "interactions", n_rows, path=path)
     g.report.add(database, "collapsed", "duplicate interactions", n_rows - g.num_edges(), path=path)
+    if extended:
+        ignored = [c for i, c in enumerate(header[3:], start=3) if i != source_col]
+        g.report.add(database, "note", "extended-SIF columns not loaded", len(ignored), path=path, examples=ignored)
+        g.report.add(database, "dropped", "extended-SIF participant rows (node annotations)", participant_rows,
+                     "node types and cross-references are not loaded; all nodes get the node_type", path=path)
     return g

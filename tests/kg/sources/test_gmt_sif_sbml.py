@@ -169,3 +169,26 @@ def test_sbml_uninterpretable_gene_associations_are_reported(tmp_path):
     cat = g.edges(("gene", "catalyzes", "reaction"))
     assert sorted(zip(cat["source"], cat["target"])) == [("G_undeclared", "R_2"), ("b1", "R_2"), ("b1", "R_3"),
                                                          ("b2", "R_3")]
+
+
+def test_pathway_commons_extended_sif(tmp_path):
+    """Pathway Commons' SIF-NX: header row, extra columns, then a participant section (written as PC does)."""
+    p = tmp_path / "pc.txt"
+    p.write_text(
+        "PARTICIPANT_A\tINTERACTION_TYPE\tPARTICIPANT_B\tINTERACTION_DATA_SOURCE\tINTERACTION_PUBMED_ID\tPATHWAY_NAMES\n"
+        "AKT1\tcontrols-phosphorylation-of\tIRS1\tPhosphoSite\t17360977;17640984\t\n"
+        "AKT1\tneighbor-of\tIRS1\tPhosphoSite\t17360977\t\n"
+        "EGFR\tinteracts-with\tGRB2\tReactome;IntAct\t\tSignaling by EGFR\n"
+        "\n"
+        "PARTICIPANT\tPARTICIPANT_TYPE\tPARTICIPANT_NAME\tUNIFICATION_XREF\tRELATIONSHIP_XREF\n"
+        "AKT1\tProteinReference\tAKT1\tuniprot knowledgebase:P31749\t\n"
+        "IRS1\tProteinReference\tIRS1\tuniprot knowledgebase:P35568\t\n")
+    g = sif.load(p)
+    assert sorted(g.node_ids("protein")) == ["AKT1", "EGFR", "GRB2", "IRS1"]
+    assert sorted((et[1], g.num_edges(et)) for et in g.edge_types) == [
+        ("controls_phosphorylation_of", 1), ("interacts_with", 1), ("neighbor_of", 1)]
+    assert g.edges(("protein", "interacts_with", "protein"))["data_source"].tolist() == ["Reactome;IntAct"]
+    report = {e.what: e for e in g.report.entries}
+    assert report["interactions"].count == 3
+    assert report["extended-SIF columns not loaded"].examples == ("INTERACTION_PUBMED_ID", "PATHWAY_NAMES")
+    assert report["extended-SIF participant rows (node annotations)"].count == 2
