@@ -9,7 +9,8 @@ KGML (https://www.kegg.jp/kegg/xml/docs/):
   ``(gene, regulates, gene)`` edges, one per pair of ids, with ``sign`` from the
   subtypes (activation/expression +1, inhibition/repression −1, else missing),
   ``kegg_relation`` and ``subtypes``; ECrel and relations touching groups,
-  maps or compounds are counted and not loaded;
+  maps or compounds, and relations naming undeclared entries (KEGG's own
+  files have some), are counted and not loaded;
 * ``<reaction>`` → ``reaction`` nodes ``member_of`` the pathway, substrates and
   products → ``participates_in`` edges, and the gene entries naming the
   reaction → ``catalyzes`` edges.
@@ -84,12 +85,12 @@ def load_kgml(path: str | PathLike, *, version: str | None = None) -> KnowledgeG
 
     rel = {"source": [], "target": [], "sign": [], "kegg_relation": [], "subtypes": []}
     skipped_relations = 0
+    dangling: list[str] = []
     for relation in root.iter("relation"):
         e1, e2 = entries.get(relation.get("entry1")), entries.get(relation.get("entry2"))
-        if e1 is None or e2 is None:
-            raise InputFormatError(
-                f"relation refers to an entry id that no <entry> declares; the file may be truncated or edited",
-                path=path, record=f"<relation entry1={relation.get('entry1')!r} entry2={relation.get('entry2')!r}>")
+        if e1 is None or e2 is None:  # KEGG's own ko/map files have these (e.g. ko00051)
+            dangling.append(f"{relation.get('entry1')}->{relation.get('entry2')}")
+            continue
         kind = relation.get("type", "")
         if kind == "ECrel" or e1[0] != "gene" or e2[0] != "gene":
             skipped_relations += 1
@@ -111,6 +112,8 @@ def load_kgml(path: str | PathLike, *, version: str | None = None) -> KnowledgeG
         g.add_edges(("gene", "regulates", "gene"), rel.pop("source"), rel.pop("target"), **rel, **attrs)
     g.report.add(DATABASE, "dropped", "relations not between gene entries (ECrel, groups, maps, compounds)",
                  skipped_relations, path=path)
+    g.report.add(DATABASE, "dropped", "relations naming an entry id that no <entry> declares", len(dangling),
+                 "the relation cannot be placed", path=path, examples=dangling)
 
     part = {"source": [], "target": [], "role": []}
     reactions = []

@@ -46,6 +46,7 @@ _ENTITY_BY_FILE = [
 ]
 _ENSEMBL_KIND = re.compile(r"^ENS[A-Z]*([GTP])\d+")
 _PREFIX = r"^(R-[A-Z]+-)"
+_MIRBASE = re.compile(r"^MI(MAT)?\d{7}$")  # miRBase precursor (MI…) and mature (MIMAT…) accessions
 #: Reactome's species codes (the middle of stable ids, R-<CODE>-n), for hierarchies loaded without names/mapping.
 SPECIES_CODES = {
     "Homo sapiens": "HSA", "Mus musculus": "MMU", "Rattus norvegicus": "RNO", "Bos taurus": "BTA",
@@ -100,14 +101,14 @@ def read_names(path: str | PathLike) -> pd.DataFrame:
 def _entity_type(path: str | PathLike, ids: pd.Series) -> str:
     name = Path(path).name.lower()
     for key, entity_type in _ENTITY_BY_FILE:
-        if name.startswith(key):
+        if key in name:
             return entity_type
     first = str(ids.iloc[0]) if len(ids) else ""
     if first.upper().startswith("CHEBI") or first.isdigit():
         return "metabolite"
     if first.startswith("ENS"):
         return "gene"
-    if first.startswith(("hsa-", "mmu-")) or "miR" in first:
+    if _MIRBASE.match(first) or first.startswith(("hsa-", "mmu-")) or "miR" in first:
         return "mirna"
     return "protein"
 

@@ -78,6 +78,23 @@ def test_gaf_rows_without_optional_columns_16_17(data_dir):
     assert report["annotation rows"] == 5 and report["NOT-qualified annotations"] == 1
 
 
+def test_kgml_relation_to_undeclared_entry_is_reported(tmp_path):
+    """KEGG's ko00051.xml has a relation to an entry id it never declares; it is dropped and counted."""
+    doc = ('<?xml version="1.0"?>\n<pathway name="path:ko00051" org="ko" number="00051" title="Fructose">\n'
+           '<entry id="3" name="ko:K01809" type="ortholog"/>\n<entry id="4" name="hsa:4351" type="gene"/>\n'
+           '<entry id="5" name="hsa:5210" type="gene"/>\n'
+           '<relation entry1="4" entry2="5" type="PPrel"><subtype name="activation" value="--&gt;"/></relation>\n'
+           '<relation entry1="3" entry2="75" type="ECrel"><subtype name="compound" value="76"/></relation>\n'
+           '</pathway>\n')
+    path = tmp_path / "ko00051.xml"
+    path.write_text(doc)
+    g = kegg.load_kgml(path)
+    assert g.num_edges(("gene", "regulates", "gene")) == 1
+    report = {e.what: e for e in g.report.entries}
+    dangling = report["relations naming an entry id that no <entry> declares"]
+    assert dangling.count == 1 and dangling.examples == ("3->75",)
+
+
 def test_kegg_rest_tables(data_dir):
     g = kegg.load_rest(data_dir / "kegg_link_pathway_hsa.tsv", data_dir / "kegg_list_pathway_hsa.tsv")
     assert list(g.node_ids("pathway")) == ["path:hsa00010", "path:hsa00030", "path:hsa00500"]

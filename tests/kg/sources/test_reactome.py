@@ -117,3 +117,14 @@ def test_hierarchy_alone_keeps_only_the_species_prefix(tmp_path):
     assert not [e for e in everything.report.entries if e.what == "hierarchy rows of another species"]
     with pytest.raises(UsageError, match="no known Reactome species code"):
         reactome.load(relations=path, species="Felis catus")
+
+
+def test_mirbase_accessions_in_a_renamed_file(tmp_path, data_dir):
+    """miRBase2Reactome rows use MI… accessions; a copy with another name still gives mirna nodes."""
+    path = tmp_path / "downloads_mirbase_2_reactome.txt"
+    path.write_text("MI0000060\tR-HSA-70171\thttps://reactome.org/PathwayBrowser/#/R-HSA-70171\tGlycolysis\tTAS\t"
+                    "Homo sapiens\n")
+    assert reactome.load(mapping=path).num_nodes("mirna") == 1
+    renamed = tmp_path / "reactome_export.txt"
+    renamed.write_text(path.read_text())
+    assert reactome.load(mapping=renamed).node_ids("mirna").tolist() == ["MI0000060"]
