@@ -2,7 +2,10 @@
 
 Inputs are a FASTA file and a peptide table (CSV/TSV): a ``Peptide`` column, an optional ``Protein`` column (needed
 when the FASTA holds several proteins) and intensity columns (every other numeric column, or those matching
-``--columns``). Exact duplicate peptide rows are averaged and reported.
+``--columns``). Exact duplicate peptide rows are averaged and reported. A peptide equal to the whole protein
+sequence is the intact protein (the graph's root). ``--missing`` says what an empty intensity means: refuse
+(``error``), not detected = 0 (``zero``), or average over the replicates that detected the peptide
+(``detected``, the degradation-graphs paper's convention).
 """
 
 from __future__ import annotations
@@ -50,11 +53,13 @@ def _load(args) -> tuple[list, list]:
     if values.isna().any().any():
         if args.missing == "error":
             raise DataValidationError(f"{args.peptides}: {int(values.isna().sum().sum())} missing intensities; "
-                                      "pass --missing zero to treat them as not detected")
-        print(f"{int(values.isna().sum().sum())} missing intensities treated as not detected (0)")
+                                      "pass --missing zero (not detected = 0) or --missing detected (mean over "
+                                      "the replicates that detected the peptide)")
+        meaning = "not detected (0)" if args.missing == "zero" else \
+            "not detected; replicate means over the detecting replicates"
+        print(f"{int(values.isna().sum().sum())} missing intensities treated as {meaning}")
     if args.log2:
         values = np.power(2.0, values)
-    values = values.fillna(0.0)
     values[keys] = table[keys]
     protein = args.protein_column if args.protein_column in table.columns else None
     abundances = []
@@ -62,24 +67,25 @@ def _load(args) -> tuple[list, list]:
         part = values if protein is None else values[values[protein] == g.protein_id]
         part = part.drop(columns=[protein] if protein else []).groupby(args.peptide_column).mean()
         part.index = part.index.str.strip().str.upper()
-        abundances.append(part.loc[part.index.isin(g.peptides)])
+        abundances.append(part.loc[part.index.isin(g.peptides + [g.sequence])])  # the rest is in g.report
     return graphs, abundances
 
 
 def _fit(args):
     graphs, abundances = _load(args)
     result = fit(graphs, abundances, args.method, epochs=args.epochs, lr=args.lr, replicates=args.replicates,
-                 seed=args.seed)
+                 seed=args.seed, missing=args.missing)
     return graphs, result
 
 
-def _write_fit(result, graphs, out: Path) -> None:
+def _write_fit(result, graphs, out: Path, missing: str = "error") -> None:
     result.edge_probabilities.to_csv(out / "edge_probabilities.tsv", sep="\t", index=False)
     pd.DataFrame({"observed": result.observed, "inflow": result.inflow, "absorption": result.absorption,
                   "predicted": result.predicted}).to_csv(out / "nodes.tsv", sep="\t")
     summary = {"method": result.method, "loss_mse": result.loss, "hidden_activity": result.hidden_activity,
+               "point_estimate": "gradient descent (MSE)" if result.method == "gd" else "minimum-norm flow",
                "hidden_activity_range": result.hidden_activity_range, "hidden_activity_sd": result.hidden_activity_sd,
-               "proteins": [g.protein_id for g in graphs], "edges": graphs[0].mode}
+               "proteins": [g.protein_id for g in graphs], "edges": graphs[0].mode, "missing": missing}
     if result.replicates is not None:
         result.replicates.to_csv(out / "replicates.tsv", sep="\t")
     (out / "summary.json").write_text(json.dumps(summary, indent=2))
@@ -112,7 +118,7 @@ def build_command(args) -> Path:
 def fit_command(args) -> Path:
     graphs, result = _fit(args)
     out = _output(args)
-    _write_fit(result, graphs, out)
+    _write_fit(result, graphs, out, args.missing)
     print(f"wrote the fit to {out}")
     return out
 
@@ -161,8 +167,9 @@ def _inputs(parser, fit_inputs: bool) -> None:
     if fit_inputs:
         parser.add_argument("--columns", help="regular expression selecting intensity columns (default: numeric)")
         parser.add_argument("--log2", action="store_true", help="intensities are log2 (converted to linear)")
-        parser.add_argument("--missing", choices=["error", "zero"], default="error",
-                            help="missing intensities: refuse, or treat as not detected")
+        parser.add_argument("--missing", choices=["error", "zero", "detected"], default="error",
+                            help="missing intensities: refuse; treat as not detected (0); or average each peptide "
+                                 "over the replicates that detected it")
         parser.add_argument("--method", choices=["gd", "lp"], default="gd")
         parser.add_argument("--replicates", choices=["mean", "each"], default="mean")
         parser.add_argument("--epochs", type=int, default=1000)

@@ -1,7 +1,7 @@
 """Degradation graphs: a protein and its observed peptides as a DAG of proteolytic events.
 
 Nodes are the intact protein Ω (the root) and each distinct observed peptide, placed on the sequence
-(``start``/``end``, 1-based inclusive). An edge ``v → u`` means ``u`` is a shorter piece of ``v``:
+(``start``/``end``, 1-based inclusive); an observed peptide equal to the whole sequence is Ω itself. An edge ``v → u`` means ``u`` is a shorter piece of ``v``:
 
 * ``exo``: one terminal residue removed (``u`` shares a terminus with ``v`` and is one residue shorter);
 * ``endo``: one cut giving a prefix or suffix of ``v`` (``endo_terminal``), or two cuts giving an internal
@@ -85,6 +85,8 @@ def _check_sequence(sequence: str, what: str) -> str:
 def build_graph(sequence: str, peptides, protein_id: str = "protein", edges: str = "closure") -> DegradationGraph:
     """Build the degradation graph of one protein (see the module docstring).
 
+    A peptide equal to the whole sequence is the intact protein: it becomes the root Ω (id ``protein_id``), not a
+    second node, and is noted in ``report``; abundances may then be keyed by the protein id or by the sequence.
     Peptides that are not substrings of ``sequence``, duplicates and peptides with ambiguous residues (B, J, O, U,
     X, Z) are counted in ``report``; a peptide occurring more than once in the sequence is placed at its first
     occurrence and reported.
@@ -106,7 +108,7 @@ def build_graph(sequence: str, peptides, protein_id: str = "protein", edges: str
     unique = raw[~dup].tolist()
     ambiguous = [p for p in unique if set(p) & AMBIGUOUS]
     report.add("degradation", "dropped", "peptides with ambiguous residues", len(ambiguous), examples=ambiguous)
-    starts, kept, absent, repeated = [], [], [], []
+    starts, kept, absent, repeated, intact = [], [], [], [], []
     for p in unique:
         if p in ambiguous:
             continue
@@ -117,7 +119,7 @@ def build_graph(sequence: str, peptides, protein_id: str = "protein", edges: str
         if seq.find(p, pos + 1) >= 0:
             repeated.append(p)
         if p == seq:
-            absent.append(p)  # the intact protein itself is the root
+            intact.append(p)  # the intact protein itself: the root Ω
             continue
         kept.append(p)
         starts.append(pos + 1)
@@ -125,8 +127,12 @@ def build_graph(sequence: str, peptides, protein_id: str = "protein", edges: str
                examples=absent)
     report.add("degradation", "note", "peptides occurring more than once (placed at the first occurrence)",
                len(repeated), examples=repeated)
+    report.add("degradation", "note", f"full-length peptides (the intact protein: the root {protein_id})",
+               len(intact), examples=[f"{p[:10]}… ({len(p)} aa)" for p in intact])
     if not kept:
-        raise DataValidationError(f"none of the {len(unique)} distinct peptides is a substring of {protein_id}")
+        raise DataValidationError(f"none of the {len(unique)} distinct peptides is a proper substring of "
+                                  f"{protein_id}" + (" (only the intact protein was observed)" if intact else "")
+                                  + "; a degradation graph needs at least one peptide")
     start = np.array([1] + starts)
     length = np.array([len(seq)] + [len(p) for p in kept])
     end = start + length - 1

@@ -209,10 +209,16 @@ def simulate(sequence: str | Mapping[str, str], enzyme: Enzyme | str, n_events: 
     return _simulate_one(checked, enzyme, int(n_events), np.random.default_rng(seed), protein_id=protein_id, **options)
 
 
-def observed_peptides(abundances: pd.Series, protein_id: str) -> pd.Series:
+def observed_peptides(abundances: pd.Series, protein_id: str, sequence: str | None = None) -> pd.Series:
     """What an experiment sees of a simulated digest: peptides with a count > 0, keyed by sequence.
 
-    The intact protein is left out, and a sequence simulated at two places (ids ``SEQ@start``) is summed.
+    A sequence simulated at two places (ids ``SEQ@start``) is summed. The intact protein left over is left out,
+    unless its ``sequence`` is given: then it is kept, keyed by that sequence, as a peptide table lists a
+    full-length small protein (``build_graph`` makes it the root).
     """
     seen = abundances[(abundances > 0) & (abundances.index != protein_id)]
-    return seen.groupby(seen.index.str.split("@").str[0]).sum()
+    seen = seen.groupby(seen.index.str.split("@").str[0]).sum()
+    if sequence is None or abundances.get(protein_id, 0) <= 0:
+        return seen
+    intact = _check_sequence(sequence, f"sequence of {protein_id}")
+    return pd.concat([pd.Series({intact: abundances[protein_id]}), seen]).rename(abundances.name)

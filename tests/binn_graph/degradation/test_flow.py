@@ -103,8 +103,10 @@ def test_bad_input(actin):
     g = build_graph(sequence, ["PEEHPVLLTEAPLNPK", "AVFPSIVGRPR"], protein_id="P60709")
     with pytest.raises(DataValidationError, match="≥ 0"):
         fit(g, pd.Series({"PEEHPVLLTEAPLNPK": -1.0}))
-    with pytest.raises(DataValidationError, match="NaN or infinite"):
+    with pytest.raises(DataValidationError, match=r"1 missing \(NaN\) abundances.*missing='zero'.*missing='detected'"):
         fit(g, pd.Series({"PEEHPVLLTEAPLNPK": np.nan}))
+    with pytest.raises(DataValidationError, match="infinite"):
+        fit(g, pd.Series({"PEEHPVLLTEAPLNPK": np.inf}))
     with pytest.raises(DataValidationError, match="not nodes of the graph"):
         fit(g, pd.Series({"NOTHERE": 1.0}))
     with pytest.raises(DataValidationError, match=r"replicate\(s\) \['r2'\] are all zero"):
