@@ -8,9 +8,19 @@
 * Simulation of one 375-aa β-actin digest (100 and 500 kept events), ours vs the reference ``ProteolysisSimulator``
   (100 successful cleaves). Target ≤ 0.5 s.
 
+Two further parts need no reference:
+
+* ``ranges``: β-actin hidden activity (feasible range and minimum-norm point) for closure and Hasse edges under both
+  missing-value policies (``zero``: not detected = 0; ``detected``: mean over the detecting replicates).
+* ``threads``: GD fit times with 1 and 2 torch threads while a second process burns one core (a busy 2-core
+  machine), as the package runs them now (one intra-op thread below ``GD_THREADING_ELEMENTS``, fused Adam) and as
+  before (the caller's thread count, the plain Adam step). The burner is this script's own child and is killed at
+  the end.
+
 The reference (MIT, github.com/ErikHartman/degradation-graphs) is *not* part of this project: pass the path of its
 ``src`` directory with ``--reference``; without it only our side runs. Usage:
 python benchmarks/bench_degradation.py --reference /tmp/degradation-graphs/src [--write benchmarks/RESULTS.md]
+python benchmarks/bench_degradation.py --parts ranges,threads --write benchmarks/RESULTS.md
 """
 
 from __future__ import annotations
@@ -18,15 +28,18 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import torch
 
 from binn_graph.datasets import data_path
 from binn_graph.degradation import build_graph, fit, from_log2, observed_peptides, read_fasta, simulate
+from binn_graph.degradation import flow as flow_module
 
 # UniProtKB/Swiss-Prot amino-acid composition (release 2024, %), for random proteome sequences
 COMPOSITION = {"A": 8.25, "R": 5.53, "N": 4.06, "D": 5.45, "C": 1.37, "Q": 3.93, "E": 6.75, "G": 7.07, "H": 2.27,
@@ -88,13 +101,127 @@ def proteome(n_proteins: int, seed: int = 0):
     return graphs, abundances, sim_seconds
 
 
+def missing_ranges() -> list[str]:
+    """β-actin hidden activity under both missing-value policies (closure and Hasse): range and minimum-norm point."""
+    sequence = read_fasta(data_path("peptidome/ACTB_P60709.fasta"))["P60709"]
+    table = pd.read_csv(data_path("peptidome/actb_trp.csv"))
+    replicates = from_log2(table.drop_duplicates("Peptide").set_index("Peptide").filter(like="Area"))
+    lines = ["| edges | missing | hidden activity range (min–max) | minimum-norm point (`fit(method=\"lp\")`) | "
+             "paper's LP value | inside the range? |", "|---|---|---|---|---|---|"]
+    for edges, paper in (("closure", 1.42), ("hasse", 2.00)):
+        graph = build_graph(sequence, table["Peptide"], protein_id="P60709", edges=edges)
+        linear = replicates.loc[replicates.index.isin(graph.peptides)]
+        for missing in ("zero", "detected"):
+            result = fit(graph, linear, "lp", missing=missing)
+            lo, hi = result.hidden_activity_range
+            inside = "yes" if round(lo, 2) <= paper <= round(hi, 2) else "**no**"
+            lines.append(f"| {edges} ({len(graph.edges)} edges) | `{missing}` | {lo:.4f}–{hi:.4f} "
+                         f"({lo:.2f}–{hi:.2f}) | {result.hidden_activity:.4f} | {paper:.2f} | {inside} |")
+            print(lines[-1])
+    return lines
+
+
+@contextlib.contextmanager
+def busy_core():
+    """A second process burning one core for the duration (killed afterwards by its own handle)."""
+    burner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(1.0)
+        yield burner.pid
+    finally:
+        burner.kill()
+        burner.wait()
+
+
+@contextlib.contextmanager
+def previous_behaviour():
+    """The GD loop as it was: the caller's torch threads for every size and the plain (multi-op) Adam step."""
+    limit, adam = flow_module.GD_THREADING_ELEMENTS, flow_module._adam
+    flow_module.GD_THREADING_ELEMENTS = 0
+    flow_module._adam = lambda param, lr: torch.optim.Adam([param], lr=lr)
+    try:
+        yield
+    finally:
+        flow_module.GD_THREADING_ELEMENTS, flow_module._adam = limit, adam
+
+
+def thread_timings(proteins: int, repeat: int = 3) -> list[str]:
+    """GD fit seconds (median of ``repeat``) with 1 and 2 torch threads on a busy machine, now and before."""
+    _, graph, linear = actin()
+    table = pd.read_csv(data_path("peptidome/actb_trp.csv"))
+    replicates = from_log2(table.drop_duplicates("Peptide").set_index("Peptide").filter(like="Area"))
+    replicates = replicates.loc[replicates.index.isin(graph.peptides)]
+    graphs, abundances, _ = proteome(proteins, seed=1)
+    size = sum(len(g.edges) + len(g.nodes) for g in graphs)
+    cases = [(f"β-actin, 1,000 epochs ({len(graph.edges) + len(graph.nodes)} parameters)",
+              lambda: fit(graph, linear, "gd", epochs=1000, feasible_range=False)),
+             (f"β-actin, 10 replicates in one call, 300 epochs ({10 * (len(graph.edges) + len(graph.nodes)):,} "
+              "parameters)", lambda: fit(graph, replicates, "gd", epochs=300, replicates="each", missing="zero",
+                                         feasible_range=False)),
+             (f"{proteins} simulated proteins in one call, 300 epochs ({size:,} parameters)",
+              lambda: fit(graphs, abundances, "gd", epochs=300, feasible_range=False))]
+    before_threads = torch.get_num_threads()
+    lines = ["| fit | threads | before: s | now: s | before / now |", "|---|---|---|---|---|"]
+    try:
+        with busy_core():
+            for name, run in cases:
+                run()  # warm-up
+                for threads in (1, 2):
+                    torch.set_num_threads(threads)
+                    with previous_behaviour():
+                        old = float(np.median([timed(run) for _ in range(repeat)]))
+                    new = float(np.median([timed(run) for _ in range(repeat)]))
+                    lines.append(f"| {name} | {threads} | {old:.2f} | {new:.2f} | {old / new:.1f}× |")
+                    print(lines[-1])
+    finally:
+        torch.set_num_threads(before_threads)
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reference", type=Path, help="src/ directory of ErikHartman/degradation-graphs")
     parser.add_argument("--proteins", type=int, default=2000)
     parser.add_argument("--epochs", type=int, default=1000)
     parser.add_argument("--write", type=Path)
+    parser.add_argument("--parts", default="reference,ranges,threads",
+                        help="comma-separated: reference (timings vs the reference), ranges, threads")
+    parser.add_argument("--thread-proteins", type=int, default=200, help="proteins in the threads part's batch")
     args = parser.parse_args()
+    parts = set(args.parts.split(","))
+    if "ranges" in parts:
+        lines = missing_ranges()
+        if args.write:
+            from _results import write_section
+
+            heading = "## Degradation graphs: β-actin hidden activity under both missing-value policies (issue 14)"
+            text = [heading, "", "Command: `python benchmarks/bench_degradation.py --parts ranges --write "
+                    "benchmarks/RESULTS.md` (the bundled β-actin trypsin digest, 10 replicates of log2 areas, 219 "
+                    "missing after collapsing duplicate rows). `zero`: a missing area is 0 (not detected) and each "
+                    "peptide's mean runs over all 10 replicates; `detected`: the mean runs over the replicates that "
+                    "detected the peptide, the convention under which the degradation-graphs reference code "
+                    "reproduces the paper's LP values (1.42 closure, 2.00 Hasse). The range is the minimum and "
+                    "maximum total inflow per unit abundance over all flows that conserve mass exactly (two HiGHS "
+                    "LPs); the point is the unique minimum-norm flow that `fit(method=\"lp\")` now returns (HiGHS's "
+                    "vertex was 1.00 on closure edges, the bottom of the range). Ranges are compared with the "
+                    "paper's values at the paper's two decimals.", ""] + lines + [
+                    "", "The paper's Hasse value 2.00 lies in the `detected` range and outside the `zero` range; "
+                    "its closure value 1.42 lies in both closure ranges.", ""]
+            write_section(args.write, heading, "\n".join(text) + "\n")
+    if "threads" in parts:
+        lines = thread_timings(args.thread_proteins)
+        if args.write:
+            from _results import write_section
+
+            heading = "## Degradation graphs: GD fits on a busy machine, 1 and 2 torch threads (issue 14)"
+            text = [heading, "", "Command: `python benchmarks/bench_degradation.py --parts threads --write "
+                    "benchmarks/RESULTS.md` (2 cores; a second process burns one core throughout; median of 3). "
+                    "*Before*: the GD loop on the caller's torch threads with the plain Adam step; *now*: one "
+                    f"intra-op thread below {flow_module.GD_THREADING_ELEMENTS:,} parameters (restored afterwards) "
+                    "and the fused Adam step.", ""] + lines + [""]
+            write_section(args.write, heading, "\n".join(text) + "\n")
+    if "reference" not in parts:
+        return
     rows = []
     sequence, graph, linear = actin()
     fit(graph, linear, "gd", epochs=5, feasible_range=False)  # warm-up (imports, allocator)

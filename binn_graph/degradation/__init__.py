@@ -2,8 +2,9 @@
 
 * :func:`build_graph`, :func:`build_graphs` — one protein's (or every protein's) degradation graph (closure or Hasse
   edges, exo/endo kinds, P1/P1′ residues);
-* :func:`fit` — the absorbing-Markov-chain flow model by gradient descent (batched message passing) or LP, on the
-  replicate mean or per replicate;
+* :func:`fit` — the absorbing-Markov-chain flow model by gradient descent (batched message passing) or by exact
+  mass conservation (``lp``: the unique minimum-norm flow), on the replicate mean (``missing="zero"`` or
+  ``"detected"``) or per replicate;
 * :func:`inflow_range` — the feasible range of hidden activity (inflow is not identifiable);
 * :func:`cleavage_specificity`, :func:`plot_specificity` — flow-weighted P4…P4′ preferences and their logo;
 * :class:`Enzyme`, :data:`ENZYMES`, :func:`simulate` — a proteolysis simulator with a known true graph;

@@ -212,7 +212,12 @@ def forward(graph: DegradationGraph, probabilities: dict[tuple[str, str], float]
 
 @dataclass
 class FlowFit:
-    """A fitted flow model (one protein, or many concatenated with a ``protein`` column)."""
+    """A fitted flow model (one protein, or many concatenated with a ``protein`` column).
+
+    ``hidden_activity`` is total non-root inflow per unit of non-root abundance for the fitted flow (the GD fit, or
+    for ``method="lp"`` the minimum-norm flow); ``hidden_activity_range`` is its minimum and maximum over every flow
+    that conserves mass exactly.
+    """
 
     edge_probabilities: pd.DataFrame
     absorption: pd.Series
