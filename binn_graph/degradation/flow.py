@@ -17,7 +17,8 @@ Fitting (Hartman, Malmström & Wallin 2026):
   not depend on the others in its batch; ``FlowFit.loss`` is the final MSE (mean over nodes). The loop runs on one
   torch intra-op thread (restored afterwards) below ``GD_THREADING_ELEMENTS`` parameters: its torch work is a few
   element-wise operations per epoch, and with more threads on a busy machine every epoch waits for a descheduled
-  worker (1,000 β-actin epochs: 0.5 s on one thread, 6 s on two; see benchmarks/RESULTS.md).
+  worker (5–20× slower on two threads than on one; see benchmarks/RESULTS.md). Below that size the torch step is a
+  few per cent of an epoch, so more threads cannot gain more than that.
 * ``method="lp"``: mass conservation (``Σ_in F − Σ_out F = Y_u``, root outflow ``1 − Y_Ω``, ``F ≥ 0``) is
   satisfied exactly by a whole polytope of flows, so inflow is generally not identifiable. :func:`inflow_range`
   reports the minimum and maximum total inflow over that set (two HiGHS LPs), and the point estimate is the
