@@ -1,7 +1,8 @@
 """Degradation graphs: a protein and its observed peptides as a DAG of proteolytic events.
 
 Nodes are the intact protein Ω (the root) and each distinct observed peptide, placed on the sequence
-(``start``/``end``, 1-based inclusive); an observed peptide equal to the whole sequence is Ω itself. An edge ``v → u`` means ``u`` is a shorter piece of ``v``:
+(``start``/``end``, 1-based inclusive); an observed peptide equal to the whole sequence is Ω itself. An edge
+``v → u`` means ``u`` is a shorter piece of ``v``:
 
 * ``exo``: one terminal residue removed (``u`` shares a terminus with ``v`` and is one residue shorter);
 * ``endo``: one cut giving a prefix or suffix of ``v`` (``endo_terminal``), or two cuts giving an internal

@@ -89,7 +89,8 @@ def test_simulated_digest_that_keeps_intact_protein():
 
 def test_cli_fits_a_table_that_lists_a_full_length_small_protein(tmp_path):
     small = "GSHMKTAYIAKQRQISFVKSHFSRQ"
-    (tmp_path / "two.fasta").write_text(f">sp|P60709|ACTB_HUMAN\n{read_fasta(FASTA)['P60709']}\n>sp|X1|SMALL\n{small}\n")
+    actb = read_fasta(FASTA)["P60709"]
+    (tmp_path / "two.fasta").write_text(f">sp|P60709|ACTB_HUMAN\n{actb}\n>sp|X1|SMALL\n{small}\n")
     rows = [("X1", small, 2.0, 4.0), ("X1", "TAYIAKQR", 1.0, None), ("X1", "QISFVKSHFSRQ", 1.0, 1.0),
             ("X1", "ISFVK", None, 3.0), ("P60709", "PEEHPVLLTEAPLNPK", 5.0, 5.0), ("P60709", "AVFPSIVGRPR", 1.0, 2.0)]
     pd.DataFrame(rows, columns=["Protein", "Peptide", "r1", "r2"]).to_csv(tmp_path / "t.csv", index=False)
