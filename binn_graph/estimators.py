@@ -260,11 +260,22 @@ class _BaseBINN(BaseEstimator):
                                        f"{self.n_features_in_} features as input")
         return align_columns(frame, self.architecture_.input_ids)
 
+    def _model_input(self, X) -> torch.Tensor:
+        """X (columns matched by name) as the module's input tensor, preprocessed as in training."""
+        inputs = self._inputs(X)  # checks that the estimator is fitted
+        return to_tensor(self.preprocessor_.transform(inputs))
+
+    def output_function(self):
+        """``(f, names)``: ``f`` maps the module's logits ``[batch, n_outputs]`` to what the estimator reports
+        (probabilities of the positive class or of each class; predictions in the target's units), one column per
+        name. ``predict``/``predict_proba`` and :func:`binn_graph.explain` both use it."""
+        raise NotImplementedError  # pragma: no cover - defined by the subclasses
+
     @torch.no_grad()
-    def _raw_output(self, X) -> np.ndarray:
-        inputs = self._inputs(X)
+    def _outputs(self, X) -> np.ndarray:
+        x = self._model_input(X)
         self.model_.eval()
-        return self.model_(to_tensor(self.preprocessor_.transform(inputs))).numpy().astype("float64")
+        return self.output_function()[0](self.model_(x)).numpy().astype("float64")
 
     # ---------------------------------------------------------------- persistence
     def save(self, path: str | PathLike) -> None:
@@ -422,14 +433,16 @@ class BINNClassifier(ClassifierMixin, _BaseBINN):
             return torch.nn.BCEWithLogitsLoss(pos_weight=pos_weight)
         return torch.nn.CrossEntropyLoss(weight=None if w is None else torch.as_tensor(w, dtype=torch.float32))
 
+    def output_function(self):
+        self._check_fitted()
+        if len(self.classes_) == 2:
+            return torch.sigmoid, [str(self.classes_[1])]
+        return (lambda logits: torch.softmax(logits, dim=1)), [str(c) for c in self.classes_]
+
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities ``[n_samples, n_classes]`` in ``classes_`` order."""
-        logits = self._raw_output(X)
-        if logits.shape[1] == 1:
-            p = 1.0 / (1.0 + np.exp(-logits[:, 0]))
-            return np.column_stack([1.0 - p, p])
-        e = np.exp(logits - logits.max(axis=1, keepdims=True))
-        return e / e.sum(axis=1, keepdims=True)
+        p = self._outputs(X)
+        return np.column_stack([1.0 - p[:, 0], p[:, 0]]) if p.shape[1] == 1 else p
 
     def predict(self, X) -> np.ndarray:
         proba = self.predict_proba(X)
@@ -471,8 +484,15 @@ class BINNRegressor(RegressorMixin, _BaseBINN):
         tags.target_tags.multi_output = True
         return tags
 
+    def output_function(self):
+        self._check_fitted()
+        mean = torch.as_tensor(self.target_mean_, dtype=torch.float32)
+        scale = torch.as_tensor(self.target_scale_, dtype=torch.float32)
+        names = ["prediction"] if len(self.target_mean_) == 1 else [f"target_{i}" for i in range(len(mean))]
+        return (lambda logits: logits * scale + mean), names
+
     def predict(self, X) -> np.ndarray:
-        out = self._raw_output(X) * self.target_scale_ + self.target_mean_
+        out = self._outputs(X)
         return out[:, 0] if self._single_target else out
 
     def _extra_spec(self) -> dict:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Mapping, Sequence
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 from torch import Tensor, nn
 
@@ -242,6 +243,84 @@ class BINN(nn.Module):
         latent, logits = self.stack(extras, x.shape[0], x, message, with_bias)
         offsets = self.stack.offsets
         return [inputs] + [latent[a:b] for a, b in zip(offsets[:-2], offsets[1:-1])] + [logits]
+
+    def edge_layers(self) -> list[tuple[EdgeLinear, list[tuple[int, int, int]], list[tuple[int, int, int]]]]:
+        """Every sparse layer with where its rows come from and go to: ``(layer, sources, targets)``, each a list of
+        ``(level, first node, number of nodes)`` in the order the layer stacks them (node ``i`` of the layer's
+        source side is node ``i - first`` of that level; likewise for targets)."""
+        bounds = self.architecture.level_bounds
+        out = []
+        if self.fused_inputs:
+            k = self.input_edges.dst_width
+            targets = [(level, a // k, (b - a) // k) for level, (a, b) in enumerate(self.input_slices, start=1)]
+            out.append((self.input_edges, [(0, 0, bounds[0][1])], targets))
+        for level, block in enumerate(self.levels, start=1):
+            n = bounds[level][1] - bounds[level][0]
+            for group, layer in zip(block.groups, block.edge_groups):
+                sources, first = [], 0
+                for s in group:
+                    sources.append((s, first, bounds[s][1] - bounds[s][0]))
+                    first += sources[-1][2]
+                out.append((layer, sources, [(level, 0, n)]))
+        return out
+
+    def unit_operators(self) -> dict[tuple[int, int], sp.csr_matrix]:
+        """``{(level m, source level s): W}``, the linear map from level ``s``'s state (``[n_s * k_s]`` units) to
+        level ``m``'s edge sum (:meth:`LevelBlock.messages`, ``[n_m * k_first]`` rows), as detached SciPy CSR."""
+        ops: dict[tuple[int, int], sp.csr_matrix] = {}
+        for layer, sources, targets in self.edge_layers():
+            src, dst = layer.src_flat.numpy(), layer.dst_flat.numpy()
+            vals = layer.weight.detach().reshape(-1).numpy()
+            ki, ko = layer.src_width, layer.dst_width
+            for s, s_first, s_n in sources:
+                in_s = (src >= s_first * ki) & (src < (s_first + s_n) * ki)
+                for m, m_first, m_n in targets:
+                    sel = in_s & (dst >= m_first * ko) & (dst < (m_first + m_n) * ko)
+                    op = sp.csr_matrix((vals[sel], (dst[sel] - m_first * ko, src[sel] - s_first * ki)),
+                                       shape=(m_n * ko, s_n * ki))
+                    ops[(m, s)] = ops[(m, s)] + op if (m, s) in ops else op
+        return ops
+
+    def readout_perturbed(self, states: list[Tensor], changed: Mapping[int, tuple[Tensor, Tensor, Tensor]],
+                          copies: int) -> Tensor:
+        """Logits ``[copies, batch, n_outputs]`` of perturbed copies of computed ``states`` (:meth:`level_states`).
+
+        ``changed[level] = (rows, copy, values)``: in copy ``copy[p]``, unit ``rows[p]`` of that level's state is
+        ``values[p]`` (``[batch]``); everything else keeps ``states``. The output level's entries, where given,
+        hold all its units. Equal to :meth:`readout` on each copy's full states (tested): root, per-level heads and
+        the integrator all read the changes.
+        """
+        last = len(states) - 1
+        batch = states[0].shape[1]
+        logits = self.readout(states).unsqueeze(0).repeat(copies, 1, 1)  # [q, B, n_out]
+        if last in changed:  # the root's own contribution is its state; replace it where it changed
+            rows, copy, values = changed[last]
+            logits[copy, :, rows] += values - states[last][rows]  # (copy, row) pairs are unique
+        if self.integrator is not None and any(level in changed for level, _ in self.integrator_rows):
+            feed = torch.cat([states[level].index_select(0, r) for level, r in self.integrator_rows])  # [F, B]
+            feeds = feed.unsqueeze(0).repeat(copies, 1, 1)  # [q, F, B]
+            offset = 0
+            for level, r in self.integrator_rows:
+                if level in changed:
+                    rows, copy, values = changed[level]
+                    position = torch.full((states[level].shape[0],), -1, dtype=torch.long)
+                    position[r] = torch.arange(offset, offset + len(r))
+                    pos = position[rows]
+                    hit = pos >= 0
+                    feeds[copy[hit], pos[hit]] = values[hit]
+                offset += len(r)
+            hit_copies = torch.unique(torch.cat([changed[level][1] for level, _ in self.integrator_rows
+                                                 if level in changed]))
+            base = self.integrator(feed.t())  # [B, n_out]
+            new = self.integrator(feeds[hit_copies].transpose(1, 2).reshape(-1, feed.shape[0]))
+            logits[hit_copies] += new.view(len(hit_copies), batch, -1) - base
+        if self.extra_heads is not None:
+            for level, head in enumerate(self.extra_heads, start=1):
+                if level in changed:
+                    rows, copy, values = changed[level]
+                    delta = (values - states[level][rows]).unsqueeze(2) * head.weight.t()[rows].unsqueeze(1)
+                    logits.index_add_(0, copy, delta)  # [P, B, n_out] summed into each copy
+        return logits
 
     def edge_weights(self) -> list[Tensor]:
         """Edge weight tensors, one per level (for L1/L2 penalties)."""

@@ -53,27 +53,14 @@ def _names_from_graph(graph, nodes: pd.DataFrame) -> pd.Series:
 
 def make_context(model, X) -> ExplainContext:
     """Accept a fitted BINNClassifier/BINNRegressor or a BINN module and the evaluation data."""
-    from ..estimators import BINNClassifier, BINNRegressor, _BaseBINN
+    from ..estimators import _BaseBINN
 
     if isinstance(model, _BaseBINN):
         if not hasattr(model, "model_"):
             raise NotFittedError(f"this {type(model).__name__} is not fitted yet; call fit(X, y) before explaining it")
         module = model.model_
-        x = torch.from_numpy(model.preprocessor_.transform(model._inputs(X)))
-        if isinstance(model, BINNClassifier):
-            if module.n_outputs == 1:
-                output_fn = lambda logits: torch.sigmoid(logits)  # noqa: E731
-                output_names = [str(model.classes_[1])]
-            else:
-                output_fn = lambda logits: torch.softmax(logits, dim=1)  # noqa: E731
-                output_names = [str(c) for c in model.classes_]
-        elif isinstance(model, BINNRegressor):
-            mean = torch.as_tensor(model.target_mean_, dtype=torch.float32)
-            scale = torch.as_tensor(model.target_scale_, dtype=torch.float32)
-            output_fn = lambda logits: logits * scale + mean  # noqa: E731
-            output_names = ["prediction"] if module.n_outputs == 1 else [f"target_{i}" for i in range(module.n_outputs)]
-        else:  # pragma: no cover
-            raise BINNError(f"cannot explain {type(model).__name__}")
+        x = model._model_input(X)
+        output_fn, output_names = model.output_function()
         graph, estimator = model.graph, model
     elif isinstance(model, BINN):
         module = model

@@ -28,18 +28,13 @@ __all__ = ["path_attributions"]
 
 def _edge_tables(model):
     """``(layer, global source positions, global target positions)`` for every sparse layer of the model."""
-    arch = model.architecture
-    bounds = arch.level_bounds
+    bounds = model.architecture.level_bounds
     out = []
-    if model.fused_inputs:
-        latent = np.concatenate([np.arange(*bounds[lvl]) for lvl in range(1, len(bounds) - 1)])
-        ei = model.input_edges.edge_index.numpy()
-        out.append((model.input_edges, ei[0], latent[ei[1]]))
-    for level, block in enumerate(model.levels, start=1):
-        for group, layer in zip(block.groups, block.edge_groups):
-            stacked = np.concatenate([np.arange(*bounds[s]) for s in group])
-            ei = layer.edge_index.numpy()
-            out.append((layer, stacked[ei[0]], bounds[level][0] + ei[1]))
+    for layer, sources, targets in model.edge_layers():
+        src = np.concatenate([bounds[level][0] + first + np.arange(n) for level, first, n in sources])
+        dst = np.concatenate([bounds[level][0] + first + np.arange(n) for level, first, n in targets])
+        ei = layer.edge_index.numpy()
+        out.append((layer, src[ei[0]], dst[ei[1]]))
     return out
 
 

@@ -100,16 +100,48 @@ class LevelBlock(nn.Module):
         self.activation_name = activation
         self.activation = ACTIVATIONS[activation]
 
-    def pre_activation(self, states: list[Tensor], extra: Tensor | None = None) -> Tensor:
-        """Sum of messages (plus ``extra``, messages computed elsewhere) and bias, before norm/dropout/activation."""
+    def messages(self, states: list[Tensor], extra: Tensor | None = None) -> Tensor:
+        """Edge sum ``Σ_s EdgeLinear_{s→l}(h^(s))`` (plus ``extra``, messages computed elsewhere), before the
+        node subnetwork and bias: ``[n_l * k_first, batch]`` (``k_first`` = first subnetwork width, else ``k_l``)."""
         h = extra
         for group, layer in zip(self.groups, self.edge_groups):
             stacked = states[group[0]] if len(group) == 1 else torch.cat([states[s] for s in group], dim=0)
             msg = layer(stacked)
             h = msg if h is None else h + msg
+        return h
+
+    def pre_activation(self, edge_sum: Tensor, nodes: Tensor | None = None) -> Tensor:
+        """Node subnetwork and bias applied to an edge sum (of the listed ``nodes`` only, when given)."""
+        h = edge_sum
         for layer in self.subnetwork:
-            h = layer(self.subnetwork_activation(h))
-        return h + self.bias
+            h = layer(self.subnetwork_activation(h), nodes)
+        return h + (self.bias if nodes is None else self.bias[self.unit_rows(nodes)])
+
+    def finish(self, edge_sum: Tensor, nodes: Tensor | None = None) -> Tensor:
+        """The level's activations from its edge sum (:meth:`messages`): subnetwork, bias, norm, dropout and
+        activation. With ``nodes`` (``LongTensor [m]``, local node indices; evaluation mode only) ``edge_sum`` holds
+        just those nodes' rows, ``[m * k_first, batch]``, and so does the result (``[m * k_l, batch]``)."""
+        h = self.pre_activation(edge_sum, nodes)
+        if nodes is None:
+            if self.keep_pre:
+                self.last_pre = h
+            if self.norm is not None:
+                h = self.norm(h.unsqueeze(0)).squeeze(0)  # [1, units, batch]: statistics over the batch, no transpose
+            if self.dropout is not None:
+                h = self.dropout(h)
+        elif self.training:
+            raise RuntimeError("finish(..., nodes=...) computes a subset of nodes and needs evaluation mode")
+        elif self.norm is not None:
+            rows = self.unit_rows(nodes)
+            norm = self.norm
+            h = F.batch_norm(h.unsqueeze(0), norm.running_mean[rows], norm.running_var[rows], norm.weight[rows],
+                             norm.bias[rows], False, 0.0, norm.eps).squeeze(0)
+        return self.activation(h)
+
+    def unit_rows(self, nodes: Tensor) -> Tensor:
+        """Rows ``[m * k_l]`` of the listed local ``nodes`` in this level's node-major state."""
+        k = self.width
+        return (nodes.view(-1, 1) * k + torch.arange(k)).reshape(-1)
 
     @property
     def edge_weights(self) -> list[Tensor]:
@@ -119,14 +151,7 @@ class LevelBlock(nn.Module):
     last_pre: Tensor | None = None
 
     def forward(self, states: list[Tensor], extra: Tensor | None = None) -> Tensor:
-        h = self.pre_activation(states, extra)
-        if self.keep_pre:
-            self.last_pre = h
-        if self.norm is not None:
-            h = self.norm(h.unsqueeze(0)).squeeze(0)  # [1, units, batch]: statistics over the batch, no transpose
-        if self.dropout is not None:
-            h = self.dropout(h)
-        return self.activation(h)
+        return self.finish(self.messages(states, extra))
 
     def extra_repr(self) -> str:
         return f"nodes={self.num_nodes}, width={self.width}, from levels {self.source_levels}, " \

@@ -40,12 +40,16 @@ class NodeMLP(nn.Module):
             if self.bias is not None:
                 self.bias.zero_()
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward(self, x: Tensor, nodes: Tensor | None = None) -> Tensor:
+        """``x``: ``[n * k_in, batch]`` -> ``[n * k_out, batch]``, for all nodes or the listed local ``nodes``
+        (``LongTensor [n]``)."""
+        weight = self.weight if nodes is None else self.weight[nodes]
+        n = weight.shape[0]
         batch = x.shape[1]
-        h = torch.bmm(self.weight, x.reshape(self.num_nodes, self.in_width, batch))
+        h = torch.bmm(weight, x.reshape(n, self.in_width, batch))
         if self.bias is not None:
-            h = h + self.bias
-        return h.reshape(self.num_nodes * self.out_width, batch)
+            h = h + (self.bias if nodes is None else self.bias[nodes])
+        return h.reshape(n * self.out_width, batch)
 
     def extra_repr(self) -> str:
         return f"nodes={self.num_nodes}, {self.in_width} -> {self.out_width}"
