@@ -123,6 +123,17 @@ class Architecture:
         return torch.as_tensor(np.vstack([part["source"].to_numpy(), part["target"].to_numpy() - start]),
                                dtype=torch.long)
 
+    def input_edge_types(self) -> list[tuple[str, str, str]]:
+        """The graph's edge types ``(input type, relation, target type)`` that carry the inputs into the network
+        (copies count as their original's type; the residual branch, which is not a graph relation, is left out)."""
+        nodes, edges = self.nodes, self.edges
+        src = edges["source"].to_numpy()
+        from_inputs = (nodes["level"].to_numpy()[src] == 0) & (edges["relation"].to_numpy() != "residual")
+        part = edges[from_inputs]
+        types = nodes["node_type"].to_numpy()
+        triples = zip(types[part["source"].to_numpy()], part["relation"].to_numpy(), types[part["target"].to_numpy()])
+        return sorted(set(triples))
+
     def named_edges(self) -> pd.DataFrame:
         """Edges with node ids instead of positions."""
         ids = self.nodes["node_id"].to_numpy()

@@ -162,3 +162,34 @@ def test_delta_clamp_equals_recomputation(kwargs, mode):
     fast = clamp_scores(ctx, mode=mode)
     slow = clamp_scores(ctx, mode=mode, reference=True)
     np.testing.assert_allclose(fast, slow, rtol=1e-4, atol=1e-6)
+
+
+def test_rewired_null_on_snp_and_multi_input_graphs():
+    """The null rewires the relations that carry the inputs in: snp affects gene (it was protein member_of pathway
+    whatever the inputs), and both relations when proteins and metabolites feed one graph."""
+    from binn_graph.attribution.null import null_pvalues  # noqa: F401  (the path explain() takes)
+
+    g = KnowledgeGraph()
+    snps, genes = [f"s{i}" for i in range(40)], [f"g{i}" for i in range(8)]
+    g.add_nodes("snp", snps)
+    g.add_nodes("gene", genes)
+    g.add_nodes("pathway", ["A", "B"])
+    g.add_edges(("snp", "affects", "gene"), snps, [genes[i % 8] for i in range(40)])
+    g.add_edges(("gene", "member_of", "pathway"), genes, ["A"] * 4 + ["B"] * 4)
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.integers(0, 3, size=(120, 40)).astype(float), columns=snps)
+    y = X[["s0", "s8", "s16"]].sum(axis=1) + 0.3 * rng.normal(size=120)
+    reg = BINNRegressor(g, input_type="snp", max_epochs=5, random_state=0).fit(X, y)
+    assert reg.architecture_.input_edge_types() == [("snp", "affects", "gene")]
+    table = explain(reg, X.iloc[:30], method="clamp", null="rewire", n_null=2, X_train=X, y_train=y)
+    assert table["p_value"].notna().all() and table["p_value"].between(1 / 3, 1).all()
+
+    multi = synthetic_graph(20, 4)
+    multi.add_nodes("metabolite", ["m0", "m1", "m2"])
+    multi.add_edges(("metabolite", "member_of", "pathway"), ["m0", "m1", "m2"], ["L0", "L1", "L2"])
+    Xm = pd.DataFrame(rng.normal(size=(60, 23)), columns=[f"x{i}" for i in range(20)] + ["m0", "m1", "m2"])
+    clf = BINNClassifier(multi, input_type=["protein", "metabolite"], max_epochs=3, random_state=0)
+    clf.fit(Xm, Xm["m0"] > 0)
+    assert clf.architecture_.input_edge_types() == [("metabolite", "member_of", "pathway"), MEMBER]
+    table = explain(clf, Xm.iloc[:20], null="rewire", n_null=2, X_train=Xm, y_train=Xm["m0"] > 0)
+    assert table.set_index("node_id")["p_value"].notna().sum() >= 20
