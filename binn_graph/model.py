@@ -264,6 +264,12 @@ class BINN(nn.Module):
                 out.append((layer, sources, [(level, 0, n)]))
         return out
 
+    def layer_positions(self, parts: list[tuple[int, int, int]]) -> np.ndarray:
+        """Global architecture positions of the nodes along one side of a layer (``parts`` from
+        :meth:`edge_layers`): entry ``i`` is the node that the layer's ``i``-th source (or target) stands for."""
+        bounds = self.architecture.level_bounds
+        return np.concatenate([bounds[level][0] + np.arange(n) for level, _, n in parts])
+
     def unit_operators(self) -> dict[tuple[int, int], sp.csr_matrix]:
         """``{(level m, source level s): W}``, the linear map from level ``s``'s state (``[n_s * k_s]`` units) to
         level ``m``'s edge sum (:meth:`LevelBlock.messages`, ``[n_m * k_first]`` rows), as detached SciPy CSR."""

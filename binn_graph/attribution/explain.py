@@ -11,11 +11,13 @@ from ._context import ExplainContext, make_context
 from .clamp import clamp_scores
 from .gradients import path_attributions
 from .normalize import connectivity_scale
+from .specificity import variation_shares
 
 __all__ = ["explain", "explain_edges", "METHODS"]
 
 METHODS = ("clamp", "ablation", "integrated_gradients", "layer_conductance")
-COLUMNS = ["node_type", "node_id", "name", "level", "importance", "normalized_importance", "rank"]
+COLUMNS = ["node_type", "node_id", "name", "level", "importance", "normalized_importance", "specific_importance",
+           "inherited_share", "inherited_from", "driver", "rank", "specific_rank"]
 
 
 def _scores(ctx: ExplainContext, method: str, options: dict) -> np.ndarray:
@@ -32,17 +34,37 @@ def _table(ctx: ExplainContext, scores: np.ndarray, normalize: str | None) -> pd
     frames = []
     scale = connectivity_scale(ctx.architecture, normalize)
     keep = (nodes["node_type"] != "output").to_numpy()
+    shares = variation_shares(ctx)
+    ids = nodes["node_id"].to_numpy()
+    source = shares["inherited_from"].to_numpy()
+    inherited = np.clip(shares["inherited_share"].to_numpy(), 0.0, 1.0)
     for t, name in enumerate(ctx.output_names):
+        normalized = scores[:, t] / scale
         frame = pd.DataFrame({
-            "node_type": nodes["node_type"].to_numpy(), "node_id": nodes["node_id"].to_numpy(),
+            "node_type": nodes["node_type"].to_numpy(), "node_id": ids,
             "name": nodes["name"].to_numpy(), "level": nodes["level"].to_numpy(),
-            "importance": scores[:, t], "normalized_importance": scores[:, t] / scale,
+            "importance": scores[:, t], "normalized_importance": normalized,
+            "specific_importance": normalized * (1.0 - inherited),
+            "inherited_share": inherited, "inherited_from": np.where(source >= 0, ids[np.maximum(source, 0)], None),
+            "driver": ids[_drivers(source, inherited)],
         })[keep]
         frame["rank"] = frame["normalized_importance"].rank(ascending=False, method="min").astype("Int64")
+        frame["specific_rank"] = frame["specific_importance"].rank(ascending=False, method="min").astype("Int64")
         if len(ctx.output_names) > 1:
             frame["output"] = name
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
+
+
+def _drivers(source: np.ndarray, inherited: np.ndarray) -> np.ndarray:
+    """Per node, the node reached by following ``inherited_from`` while more than half is inherited."""
+    step = np.where((inherited > 0.5) & (source >= 0), source, np.arange(len(source)))
+    for _ in range(len(step)):  # pointer jumping: depth doubles each round
+        nxt = step[step]
+        if np.array_equal(nxt, step):
+            break
+        step = nxt
+    return step
 
 
 def explain(model, X, method: str = "clamp", *, normalize: str | None = "fan", null: str | None = None,
@@ -76,7 +98,11 @@ def explain(model, X, method: str = "clamp", *, normalize: str | None = "fan", n
     -------
     DataFrame with one row per node (and per output for multi-output models): ``node_type``, ``node_id``, ``name``,
     ``level``, ``importance``, ``normalized_importance``, ``rank`` (1 = most important by the normalised score),
-    plus ``output`` for multi-output models and ``p_value``/``q_value`` when a null is run.
+    and whether a node carries its signal itself or inherits it from a child
+    (:mod:`binn_graph.attribution.specificity`): ``inherited_share`` (largest share of the node's input variation
+    from one child), ``inherited_from`` (that child), ``driver`` (the most specific node the signal comes from),
+    ``specific_importance`` (normalised importance × (1 − inherited share)) and ``specific_rank``; plus ``output``
+    for multi-output models and ``p_value``/``q_value`` when a null is run.
     """
     if callable(getattr(model, "explain_nodes", None)):  # graph classifiers (e.g. degradation.ProteaseClassifier)
         return model.explain_nodes(X, method="ablation" if method in ("clamp", "ablation") else method, **options)

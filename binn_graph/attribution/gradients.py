@@ -28,13 +28,10 @@ __all__ = ["path_attributions"]
 
 def _edge_tables(model):
     """``(layer, global source positions, global target positions)`` for every sparse layer of the model."""
-    bounds = model.architecture.level_bounds
     out = []
     for layer, sources, targets in model.edge_layers():
-        src = np.concatenate([bounds[level][0] + first + np.arange(n) for level, first, n in sources])
-        dst = np.concatenate([bounds[level][0] + first + np.arange(n) for level, first, n in targets])
         ei = layer.edge_index.numpy()
-        out.append((layer, src[ei[0]], dst[ei[1]]))
+        out.append((layer, model.layer_positions(sources)[ei[0]], model.layer_positions(targets)[ei[1]]))
     return out
 
 

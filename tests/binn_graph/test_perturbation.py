@@ -130,3 +130,20 @@ def test_clamp_scores_equal_recomputation_on_fitted_estimators(estimator, mode):
     slow = clamp_scores(ctx, mode=mode, reference=True)
     assert np.isfinite(fast[:-1]).all()
     np.testing.assert_allclose(fast, slow, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("case", ["plain", "layered_copies", "residual_integrator", "node_hidden"])
+def test_edge_layers_and_operators_describe_the_architecture(case):
+    """Every architecture edge is one entry of one layer at the right positions, and the unit operators
+    reproduce every level's edge sum."""
+    from binn_graph.attribution.gradients import _edge_tables
+
+    model, d = _model(case, 2)
+    arch = model.architecture
+    pairs = sorted((int(s), int(t)) for _, src, dst in _edge_tables(model) for s, t in zip(src, dst))
+    assert pairs == sorted(zip(arch.edges["source"].tolist(), arch.edges["target"].tolist()))
+    pert = Perturbation(model, torch.randn(7, d))
+    ops = model.unit_operators()
+    for m in range(1, len(arch.level_bounds)):
+        total = sum(torch.from_numpy(op.toarray()).float() @ pert.states[s] for (t, s), op in ops.items() if t == m)
+        torch.testing.assert_close(total, pert.edge_sums[m], rtol=1e-5, atol=1e-5)
