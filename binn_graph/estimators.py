@@ -94,7 +94,7 @@ class _BaseBINN(BaseEstimator):
                  mode: str = "dag", n_levels: int | None = None, node_width: int | dict = 1,
                  activation: str = "tanh", norm: str | None = "batch", dropout: float = 0.0, heads: str = "root",
                  impute: str = "mean", scale: bool = True, max_epochs: int = 200, batch_size: int = 32,
-                 lr: float = 1e-3, weight_decay: float = 0.0, l1: float = 0.0, l2: float = 0.0, patience: int = 20,
+                 lr: float = 1e-2, weight_decay: float = 1e-2, l1: float = 0.0, l2: float = 0.0, patience: int = 20,
                  validation_fraction: float = 0.2, strict: bool = False, empty_columns: str = "raise",
                  kernel: str = "auto", node_hidden: dict | None = None, subnetwork_activation: str = "sigmoid",
                  integrator: list | None = None, target_type: str = "pathway", residual: bool = False,
@@ -346,8 +346,12 @@ class BINNClassifier(ClassifierMixin, _BaseBINN):
     scale:
         Standardise inputs with training-row statistics.
     max_epochs, batch_size, lr, weight_decay, l1, l2, patience, validation_fraction:
-        Training (Adam; L1/L2 act on edge weights; early stopping on a stratified
-        validation split of the training rows).
+        Training: Adam with ``lr`` (default 1e-2) and ``weight_decay`` (Adam's L2 on every parameter, default 1e-2),
+        L1/L2 on the edge weights, early stopping on a (stratified) validation split of the training rows after
+        ``patience`` epochs without improvement, with the learning rate halved on a plateau; a fit that reaches
+        ``max_epochs`` while still improving warns. The defaults were chosen on six problems
+        (``benchmarks/bench_defaults.py``; table in benchmarks/RESULTS.md): with the previous ``lr=1e-3`` and no
+        weight decay, fits on a planted full-Reactome pathway stayed near chance where logistic regression did not.
     class_weight:
         ``None``, ``"balanced"`` or ``{class: weight}``.
     strict:
@@ -377,7 +381,7 @@ class BINNClassifier(ClassifierMixin, _BaseBINN):
                  mode: str = "dag", n_levels: int | None = None, node_width: int | dict = 1,
                  activation: str = "tanh", norm: str | None = "batch", dropout: float = 0.0, heads: str = "root",
                  impute: str = "mean", scale: bool = True, max_epochs: int = 200, batch_size: int = 32,
-                 lr: float = 1e-3, weight_decay: float = 0.0, l1: float = 0.0, l2: float = 0.0, patience: int = 20,
+                 lr: float = 1e-2, weight_decay: float = 1e-2, l1: float = 0.0, l2: float = 0.0, patience: int = 20,
                  validation_fraction: float = 0.2, class_weight: str | dict | None = None, strict: bool = False,
                  empty_columns: str = "raise", kernel: str = "auto", node_hidden: dict | None = None,
                  subnetwork_activation: str = "sigmoid", integrator: list | None = None, target_type: str = "pathway",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import sys
+import warnings
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
@@ -19,6 +20,7 @@ from typing import Callable
 
 import numpy as np
 import torch
+from sklearn.exceptions import ConvergenceWarning
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
@@ -50,7 +52,8 @@ class Trainer:
     l1, l2:
         Penalties on the sparse edge weights only (``model.edge_weights()``).
     patience:
-        Epochs without validation improvement before stopping (needs validation data).
+        Epochs without validation improvement before stopping (needs validation data). A run that reaches
+        ``max_epochs`` without such a plateau warns (``sklearn.exceptions.ConvergenceWarning``).
     scheduler:
         ``"plateau"`` (halve the learning rate after ``patience // 2`` flat epochs) or ``None``.
     seed:
@@ -122,6 +125,10 @@ class Trainer:
                 history.best_epoch = epoch
                 bar.set_postfix(train=f"{history.train_loss[-1]:.4f}")
         bar.close()
+        if X_val is not None and not history.stopped_early and len(history.val_loss) == self.max_epochs:
+            warnings.warn(f"training hit max_epochs={self.max_epochs} while the validation loss was still improving "
+                          f"(best epoch {history.best_epoch + 1} of {self.max_epochs}); raise max_epochs or lr",
+                          ConvergenceWarning, stacklevel=3)
         if best_state is not None:
             model.load_state_dict(best_state)
         model.eval()

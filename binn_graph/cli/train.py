@@ -28,6 +28,7 @@ __all__ = ["add_parser", "train_run", "predict_run"]
 
 _PARAMS = ("input_type", "mode", "n_levels", "node_width", "activation", "dropout", "heads", "impute", "max_epochs",
            "batch_size", "lr", "weight_decay", "l1", "l2", "patience", "empty_columns", "random_state")
+_DEFAULTS = BINNClassifier().get_params()  # the command line's defaults are the estimators' own
 
 
 def _metrics(task: str, y, pred, proba) -> dict:
@@ -111,22 +112,22 @@ def predict_run(args: argparse.Namespace) -> Path:
 
 
 def _model_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--input-type", default="protein", help="node type of the data columns (default protein)")
-    parser.add_argument("--mode", choices=["dag", "layered"], default="dag")
+    parser.add_argument("--input-type", default=_DEFAULTS["input_type"], help="node type of the data columns (default protein)")
+    parser.add_argument("--mode", choices=["dag", "layered"], default=_DEFAULTS["mode"])
     parser.add_argument("--n-levels", type=int, help="depth for --mode layered")
-    parser.add_argument("--node-width", type=int, default=1)
-    parser.add_argument("--activation", default="tanh")
-    parser.add_argument("--dropout", type=float, default=0.0)
-    parser.add_argument("--heads", choices=["root", "all_levels"], default="root")
-    parser.add_argument("--impute", choices=["mean", "zero", "mask"], default="mean")
-    parser.add_argument("--max-epochs", type=int, default=200)
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--lr", type=float, default=1e-3)
-    parser.add_argument("--weight-decay", type=float, default=0.0)
-    parser.add_argument("--l1", type=float, default=0.0)
-    parser.add_argument("--l2", type=float, default=0.0)
-    parser.add_argument("--patience", type=int, default=20)
-    parser.add_argument("--empty-columns", choices=["raise", "report"], default="raise")
+    parser.add_argument("--node-width", type=int, default=_DEFAULTS["node_width"])
+    parser.add_argument("--activation", default=_DEFAULTS["activation"])
+    parser.add_argument("--dropout", type=float, default=_DEFAULTS["dropout"])
+    parser.add_argument("--heads", choices=["root", "all_levels"], default=_DEFAULTS["heads"])
+    parser.add_argument("--impute", choices=["mean", "zero", "mask"], default=_DEFAULTS["impute"])
+    parser.add_argument("--max-epochs", type=int, default=_DEFAULTS["max_epochs"])
+    parser.add_argument("--batch-size", type=int, default=_DEFAULTS["batch_size"])
+    parser.add_argument("--lr", type=float, default=_DEFAULTS["lr"])
+    parser.add_argument("--weight-decay", type=float, default=_DEFAULTS["weight_decay"])
+    parser.add_argument("--l1", type=float, default=_DEFAULTS["l1"])
+    parser.add_argument("--l2", type=float, default=_DEFAULTS["l2"])
+    parser.add_argument("--patience", type=int, default=_DEFAULTS["patience"])
+    parser.add_argument("--empty-columns", choices=["raise", "report"], default=_DEFAULTS["empty_columns"])
     parser.add_argument("--random-state", type=int, default=0)
 
 

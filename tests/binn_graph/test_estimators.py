@@ -1,5 +1,7 @@
 """BINNClassifier / BINNRegressor: scikit-learn behaviour, learning, determinism, persistence and bad input."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -183,3 +185,23 @@ def test_y_aligned_by_sample_id(synth_graph, planted):
     a = BINNClassifier(synth_graph, **FAST).fit(X, y).predict_proba(X)
     b = BINNClassifier(synth_graph, **FAST).fit(X, y.iloc[::-1]).predict_proba(X)
     np.testing.assert_array_equal(a, b)
+
+
+def test_epoch_cap_while_improving_warns_and_a_plateau_does_not(synth_graph, planted):
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, y = planted
+    with pytest.warns(ConvergenceWarning, match="max_epochs=3 while the validation loss was still improving"):
+        BINNClassifier(synth_graph, max_epochs=3, random_state=0).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        clf = BINNClassifier(synth_graph, max_epochs=500, patience=5, random_state=0).fit(X, y)
+    assert clf.history_.stopped_early and len(clf.history_.val_loss) < 500
+
+
+def test_defaults_learn_the_planted_pathway(synth_graph, planted):
+    """Default settings only: held-out accuracy on the planted leaf's signal, within the epoch cap."""
+    X, y = planted
+    clf = BINNClassifier(synth_graph, random_state=0).fit(X.iloc[:200], y.iloc[:200])
+    assert clf.score(X.iloc[200:], y.iloc[200:]) > 0.85
+    assert clf.history_.stopped_early
