@@ -41,8 +41,8 @@ class Perturbation:
     >>> from binn_graph import Architecture, BINN
     >>> from kg import KnowledgeGraph
     >>> g = KnowledgeGraph()
-    >>> g.add_nodes("protein", ["a", "b"]); g.add_nodes("pathway", ["P"])
-    >>> g.add_edges(("protein", "member_of", "pathway"), ["a", "b"], ["P", "P"])
+    >>> g = g.add_nodes("protein", ["a", "b"]).add_nodes("pathway", ["P"])
+    >>> g = g.add_edges(("protein", "member_of", "pathway"), ["a", "b"], ["P", "P"])
     >>> model = BINN(Architecture.from_graph(g, "protein")).eval()
     >>> pert = Perturbation(model, torch.randn(8, 2))
     >>> pert.outputs(0, torch.tensor([1]), torch.zeros(1, 1, 1)).shape   # input "b" set to 0: [copies, batch, out]
