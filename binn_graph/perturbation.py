@@ -28,6 +28,7 @@ import torch
 from torch import Tensor
 
 from .nn.edge_linear import csr, csr_matmul
+from .nn.level_block import unit_rows
 
 __all__ = ["Perturbation"]
 
@@ -75,7 +76,7 @@ class Perturbation:
         ``values[i]`` (``[q, k, batch]`` or ``[q, k, 1]``, ``k`` = the level's node width); levels above follow."""
         q, batch = len(nodes), self.batch
         k = self.widths[level]
-        rows = _unit_rows(nodes, k)
+        rows = unit_rows(nodes, k)
         copy = torch.arange(q).repeat_interleave(k)
         new = values.expand(q, k, batch).reshape(q * k, batch)
         changed = {level: (rows, copy, new)}
@@ -88,7 +89,7 @@ class Perturbation:
             node, pair_copy, z = step
             new = self.model.levels[m - 1].finish(z, node)  # [P * k_m, B]
             k_m = self.widths[m]
-            rows = _unit_rows(node, k_m)
+            rows = unit_rows(node, k_m)
             copy = pair_copy.repeat_interleave(k_m)
             changed[m] = (rows, copy, new)
             if m < last:
@@ -117,7 +118,7 @@ class Perturbation:
         node_key, position = np.unique((unit_key // q) // kf * q + unit_key % q, return_inverse=True)
         target_row = position * kf + (unit_key // q) % kf
         node = torch.from_numpy(node_key // q)
-        z = self.edge_sums[m][_unit_rows(node, kf)]
+        z = self.edge_sums[m][unit_rows(node, kf)]
         offset = 0
         for delta_s, key, pair, weight in found:
             rows = target_row[offset:offset + len(key)]
@@ -133,7 +134,7 @@ class Perturbation:
         k = self.widths[level]
         tiled = [s.repeat(1, q) for s in self.states[:level + 1]]
         block = tiled[level].view(-1, q, batch)
-        rows = _unit_rows(nodes, k).view(q, k)
+        rows = unit_rows(nodes, k).view(q, k)
         for i in range(q):
             block[rows[i], i, :] = values[i].expand(k, batch)
         if level == 0:
@@ -142,11 +143,6 @@ class Perturbation:
             pieces = [None if (p is None or i < level) else p.repeat(1, q) for i, p in enumerate(self.pieces)]
         states = model.run_levels(tiled, pieces, level + 1)
         return model.readout(states).view(q, batch, -1)
-
-
-def _unit_rows(nodes: Tensor, width: int) -> Tensor:
-    """Node-major unit rows ``[len(nodes) * width]`` of local ``nodes``."""
-    return (nodes.view(-1, 1) * width + torch.arange(width)).reshape(-1)
 
 
 def _sparse_mm(matrix: sp.csr_matrix, dense: Tensor) -> Tensor:

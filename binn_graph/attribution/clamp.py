@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from ..nn.level_block import unit_rows
 from ..perturbation import Perturbation
 from ._context import ExplainContext
 
@@ -50,7 +51,7 @@ def clamp_scores(ctx: ExplainContext, *, mode: str = "clamp", a: float = 1.0, in
         for start in range(0, len(order), chunk):
             nodes = torch.from_numpy(order[start:start + chunk])
             c = len(nodes)
-            units = (nodes.view(-1, 1) * width + torch.arange(width)).reshape(-1)
+            units = unit_rows(nodes, width)
             values = torch.cat([t[units].view(c, width, 1) for t in targets])  # [n_values * c, k, 1]
             out = ctx.output_fn(run(level, nodes.repeat(n_values), values).reshape(n_values * c * batch, -1))
             outs = list(out.view(n_values, c, batch, -1))

@@ -21,7 +21,12 @@ from torch.nn import functional as F
 from .edge_linear import EdgeLinear
 from .node_mlp import NodeMLP
 
-__all__ = ["LevelBlock", "ACTIVATIONS"]
+__all__ = ["LevelBlock", "ACTIVATIONS", "unit_rows"]
+
+
+def unit_rows(nodes: Tensor, width: int) -> Tensor:
+    """Node-major rows ``[len(nodes) * width]`` of local ``nodes`` whose states have ``width`` units each."""
+    return (nodes.view(-1, 1) * width + torch.arange(width)).reshape(-1)
 
 def _identity(x: Tensor) -> Tensor:
     return x
@@ -140,8 +145,7 @@ class LevelBlock(nn.Module):
 
     def unit_rows(self, nodes: Tensor) -> Tensor:
         """Rows ``[m * k_l]`` of the listed local ``nodes`` in this level's node-major state."""
-        k = self.width
-        return (nodes.view(-1, 1) * k + torch.arange(k)).reshape(-1)
+        return unit_rows(nodes, self.width)
 
     @property
     def edge_weights(self) -> list[Tensor]:
