@@ -275,7 +275,7 @@ class _BaseBINN(BaseEstimator):
     def _outputs(self, X) -> np.ndarray:
         x = self._model_input(X)
         self.model_.eval()
-        return self.output_function()[0](self.model_(x)).numpy().astype("float64")
+        return self.output_function()[0](self.model_(x).double()).numpy()  # float64: targets far from 0 keep digits
 
     # ---------------------------------------------------------------- persistence
     def save(self, path: str | PathLike) -> None:
@@ -490,10 +490,10 @@ class BINNRegressor(RegressorMixin, _BaseBINN):
 
     def output_function(self):
         self._check_fitted()
-        mean = torch.as_tensor(self.target_mean_, dtype=torch.float32)
-        scale = torch.as_tensor(self.target_scale_, dtype=torch.float32)
+        mean = torch.as_tensor(self.target_mean_, dtype=torch.float64)
+        scale = torch.as_tensor(self.target_scale_, dtype=torch.float64)
         names = ["prediction"] if len(self.target_mean_) == 1 else [f"target_{i}" for i in range(len(mean))]
-        return (lambda logits: logits * scale + mean), names
+        return (lambda logits: logits * scale.to(logits.dtype) + mean.to(logits.dtype)), names
 
     def predict(self, X) -> np.ndarray:
         out = self._outputs(X)

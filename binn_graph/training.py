@@ -53,7 +53,7 @@ class Trainer:
         Penalties on the sparse edge weights only (``model.edge_weights()``).
     patience:
         Epochs without validation improvement before stopping (needs validation data). A run that reaches
-        ``max_epochs`` without such a plateau warns (``sklearn.exceptions.ConvergenceWarning``).
+        ``max_epochs`` (> ``patience``) with an improvement in its last ``patience`` epochs warns (``sklearn.exceptions.ConvergenceWarning``).
     scheduler:
         ``"plateau"`` (halve the learning rate after ``patience // 2`` flat epochs) or ``None``.
     seed:
@@ -125,7 +125,8 @@ class Trainer:
                 history.best_epoch = epoch
                 bar.set_postfix(train=f"{history.train_loss[-1]:.4f}")
         bar.close()
-        if X_val is not None and not history.stopped_early and len(history.val_loss) == self.max_epochs:
+        if (X_val is not None and not history.stopped_early and len(history.val_loss) == self.max_epochs
+                and self.patience < self.max_epochs):
             warnings.warn(f"training hit max_epochs={self.max_epochs} while the validation loss was still improving "
                           f"(best epoch {history.best_epoch + 1} of {self.max_epochs}); raise max_epochs or lr",
                           ConvergenceWarning, stacklevel=3)

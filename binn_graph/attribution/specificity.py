@@ -31,7 +31,8 @@ __all__ = ["variation_shares"]
 
 @torch.no_grad()
 def variation_shares(ctx: ExplainContext) -> pd.DataFrame:
-    """Per architecture node: ``own_share``, ``inherited_share`` and ``inherited_from`` (node position or -1)."""
+    """Per architecture node: ``own_share`` (inputs), ``latent_share`` (all latent sources; the two add up to 1 for
+    every node whose edge sum varies), ``inherited_share`` and ``inherited_from`` (node position or -1)."""
     model = ctx.model
     bounds = model.architecture.level_bounds
     n_nodes = bounds[-1][1]
@@ -69,14 +70,16 @@ def variation_shares(ctx: ExplainContext) -> pd.DataFrame:
     frac = np.concatenate(share) / np.where(variance[dst] > 0, variance[dst], np.inf)
     level = model.architecture.nodes["level"].to_numpy()
     own = np.bincount(dst, weights=np.where(level[src] == 0, frac, 0.0), minlength=n_nodes)
+    latent = np.flatnonzero(level[src] > 0)
+    latent_total = np.bincount(dst[latent], weights=frac[latent], minlength=n_nodes)
     inherited = np.zeros(n_nodes)
     source = np.full(n_nodes, -1)
-    latent = np.flatnonzero(level[src] > 0)
-    order = latent[np.argsort(frac[latent], kind="stable")]  # ascending: the largest share is written last
-    inherited[dst[order]] = frac[order]
-    source[dst[order]] = src[order]
-    return pd.DataFrame({"own_share": own, "inherited_share": np.clip(inherited, 0.0, None),
-                         "inherited_from": source})
+    order = latent[np.lexsort((frac[latent], dst[latent]))]  # by target, then share: each target's largest last
+    last = order[np.r_[dst[order][1:] != dst[order][:-1], True]] if len(order) else order
+    inherited[dst[last]] = frac[last]
+    source[dst[last]] = src[last]
+    return pd.DataFrame({"own_share": own, "latent_share": latent_total,
+                         "inherited_share": np.clip(inherited, 0.0, None), "inherited_from": source})
 
 
 def _unit_edge(layer) -> np.ndarray:

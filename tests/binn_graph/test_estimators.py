@@ -191,7 +191,10 @@ def test_epoch_cap_while_improving_warns_and_a_plateau_does_not(synth_graph, pla
     from sklearn.exceptions import ConvergenceWarning
 
     X, y = planted
-    with pytest.warns(ConvergenceWarning, match="max_epochs=3 while the validation loss was still improving"):
+    with pytest.warns(ConvergenceWarning, match="max_epochs=10 while the validation loss was still improving"):
+        BINNClassifier(synth_graph, max_epochs=10, patience=8, random_state=0).fit(X, y)
+    with warnings.catch_warnings():  # patience ≥ max_epochs: early stopping was never possible, nothing to warn
+        warnings.simplefilter("error", ConvergenceWarning)
         BINNClassifier(synth_graph, max_epochs=3, random_state=0).fit(X, y)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
@@ -205,3 +208,12 @@ def test_defaults_learn_the_planted_pathway(synth_graph, planted):
     clf = BINNClassifier(synth_graph, random_state=0).fit(X.iloc[:200], y.iloc[:200])
     assert clf.score(X.iloc[200:], y.iloc[200:]) > 0.85
     assert clf.history_.stopped_early
+
+
+def test_regressor_predictions_keep_float64_precision(synth_graph, planted):
+    """Targets far from zero: predictions are mapped back to target units in float64 (distinct values survive)."""
+    X, _ = planted
+    y = 1e6 + 0.01 * X["x3"]
+    reg = BINNRegressor(synth_graph, max_epochs=5, random_state=0).fit(X, y)
+    pred = reg.predict(X.iloc[:10])
+    assert pred.dtype == np.float64 and len(np.unique(pred)) == 10

@@ -147,3 +147,19 @@ def test_edge_layers_and_operators_describe_the_architecture(case):
     for m in range(1, len(arch.level_bounds)):
         total = sum(torch.from_numpy(op.toarray()).float() @ pert.states[s] for (t, s), op in ops.items() if t == m)
         torch.testing.assert_close(total, pert.edge_sums[m], rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_variation_shares_add_up_and_name_the_dominant_child(case):
+    """Covariance shares of every node's edge sum add up to 1 (widths, subnetworks, fused inputs, residual, copies)."""
+    from binn_graph.attribution.specificity import variation_shares
+
+    model, d = _model(case, 2)
+    ctx = make_context(model, torch.randn(40, d).numpy())
+    shares = variation_shares(ctx)
+    level = model.architecture.nodes["level"].to_numpy()
+    latent = level > 0
+    np.testing.assert_allclose((shares["own_share"] + shares["latent_share"])[latent], 1.0, atol=1e-4)
+    has_child = shares["inherited_from"].to_numpy() >= 0
+    assert (shares["inherited_share"] >= 0).all()  # covariance shares may be negative; the largest is reported
+    assert (level[shares["inherited_from"][has_child]] > 0).all() and not has_child[~latent].any()
