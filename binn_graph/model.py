@@ -304,7 +304,10 @@ class BINN(nn.Module):
             logits[copy, :, rows] += values - states[last][rows]  # (copy, row) pairs are unique
         if self.integrator is not None and any(level in changed for level, _ in self.integrator_rows):
             feed = torch.cat([states[level].index_select(0, r) for level, r in self.integrator_rows])  # [F, B]
-            feeds = feed.unsqueeze(0).repeat(copies, 1, 1)  # [q, F, B]
+            hit = torch.unique(torch.cat([changed[level][1] for level, _ in self.integrator_rows if level in changed]))
+            slot = torch.full((copies,), -1, dtype=torch.long)
+            slot[hit] = torch.arange(len(hit))
+            feeds = feed.t().unsqueeze(0).repeat(len(hit), 1, 1)  # [copies whose feed changed, B, F]
             offset = 0
             for level, r in self.integrator_rows:
                 if level in changed:
@@ -312,14 +315,11 @@ class BINN(nn.Module):
                     position = torch.full((states[level].shape[0],), -1, dtype=torch.long)
                     position[r] = torch.arange(offset, offset + len(r))
                     pos = position[rows]
-                    hit = pos >= 0
-                    feeds[copy[hit], pos[hit]] = values[hit]
+                    fed = pos >= 0
+                    feeds[slot[copy[fed]], :, pos[fed]] = values[fed]
                 offset += len(r)
-            hit_copies = torch.unique(torch.cat([changed[level][1] for level, _ in self.integrator_rows
-                                                 if level in changed]))
             base = self.integrator(feed.t())  # [B, n_out]
-            new = self.integrator(feeds[hit_copies].transpose(1, 2).reshape(-1, feed.shape[0]))
-            logits[hit_copies] += new.view(len(hit_copies), batch, -1) - base
+            logits[hit] += self.integrator(feeds.view(-1, feed.shape[0])).view(len(hit), batch, -1) - base
         if self.extra_heads is not None:
             for level, head in enumerate(self.extra_heads, start=1):
                 if level in changed:
