@@ -20,6 +20,7 @@ Example
 
 from __future__ import annotations
 
+import warnings
 from os import PathLike
 
 import numpy as np
@@ -37,7 +38,7 @@ from kg import KnowledgeGraph
 from .architecture import Architecture
 from .errors import CheckpointError, DataValidationError, FeatureMismatchError, NotFittedError, TargetError
 from .model import BINN
-from .preprocessing import InputPreprocessor, align_columns, as_frame, check_no_empty_columns
+from .preprocessing import InputPreprocessor, align_columns, as_frame, check_no_empty_columns, empty_columns
 from .training import Trainer, load_checkpoint, save_checkpoint, to_tensor
 
 __all__ = ["BINNClassifier", "BINNRegressor"]
@@ -95,7 +96,7 @@ class _BaseBINN(BaseEstimator):
                  activation: str = "tanh", norm: str | None = "batch", dropout: float = 0.0, heads: str = "root",
                  impute: str = "mean", scale: bool = True, max_epochs: int = 200, batch_size: int = 32,
                  lr: float = 1e-2, weight_decay: float = 1e-2, l1: float = 0.0, l2: float = 0.0, patience: int = 20,
-                 validation_fraction: float = 0.2, strict: bool = False, empty_columns: str = "raise",
+                 validation_fraction: float = 0.2, strict: bool = False, empty_columns: str = "warn",
                  kernel: str = "auto", node_hidden: dict | None = None, subnetwork_activation: str = "sigmoid",
                  integrator: list | None = None, target_type: str = "pathway", residual: bool = False,
                  residual_l2: float = 1.0, soft_constraint: float = 0.0, random_state: int | None = None,
@@ -172,8 +173,15 @@ class _BaseBINN(BaseEstimator):
         inputs = align_columns(frame, self.architecture_.input_ids)
         if self.empty_columns == "raise":
             check_no_empty_columns(inputs)
+        elif self.empty_columns == "warn":
+            empty = empty_columns(inputs)
+            if empty:
+                warnings.warn(f"X has {len(empty)} input column(s) with no value in these rows, e.g. {empty[:5]}: "
+                              "imputed at the centre and counted in report_ (pass empty_columns='raise' to refuse "
+                              "them)", UserWarning, stacklevel=2)
         elif self.empty_columns != "report":
-            raise DataValidationError(f"empty_columns must be 'raise' or 'report', not {self.empty_columns!r}")
+            raise DataValidationError(f"empty_columns must be 'warn', 'raise' or 'report', not "
+                                      f"{self.empty_columns!r}")
         target, n_outputs = self._encode_target(y_values)
         idx = np.arange(n_train)
         val_idx = np.arange(n_train, len(frame))
@@ -357,9 +365,10 @@ class BINNClassifier(ClassifierMixin, _BaseBINN):
     strict:
         Raise when a column is not a node of the graph (default: report and ignore it).
     empty_columns:
-        ``"raise"`` (default) on input columns with no value at all, or ``"report"``: keep them,
-        impute at the centre and count them in ``report_`` (useful in cross-validation on sparse
-        proteomics, where a rare protein may be unobserved in a training fold).
+        Input columns with no value in the rows given to ``fit`` (in cross-validation on sparse proteomics a rare
+        protein may be unobserved in a training fold): ``"warn"`` (default) imputes them at the centre, counts them
+        in ``report_`` and warns naming them; ``"report"`` does the same without the warning; ``"raise"`` refuses
+        them.
     kernel:
         Sparse kernel (``"auto"``, ``"csr"``, ``"gather"``).
     node_hidden, subnetwork_activation:
@@ -383,7 +392,7 @@ class BINNClassifier(ClassifierMixin, _BaseBINN):
                  impute: str = "mean", scale: bool = True, max_epochs: int = 200, batch_size: int = 32,
                  lr: float = 1e-2, weight_decay: float = 1e-2, l1: float = 0.0, l2: float = 0.0, patience: int = 20,
                  validation_fraction: float = 0.2, class_weight: str | dict | None = None, strict: bool = False,
-                 empty_columns: str = "raise", kernel: str = "auto", node_hidden: dict | None = None,
+                 empty_columns: str = "warn", kernel: str = "auto", node_hidden: dict | None = None,
                  subnetwork_activation: str = "sigmoid", integrator: list | None = None, target_type: str = "pathway",
                  residual: bool = False, residual_l2: float = 1.0, soft_constraint: float = 0.0,
                  random_state: int | None = None, verbose: bool = False) -> None:

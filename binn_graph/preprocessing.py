@@ -15,7 +15,7 @@ import pandas as pd
 
 from .errors import DataValidationError, FeatureMismatchError
 
-__all__ = ["as_frame", "align_columns", "check_no_empty_columns", "InputPreprocessor", "IMPUTE_MODES"]
+__all__ = ["as_frame", "align_columns", "check_no_empty_columns", "empty_columns", "InputPreprocessor", "IMPUTE_MODES"]
 
 IMPUTE_MODES = ("mean", "zero", "mask")
 
@@ -49,13 +49,19 @@ def as_frame(X, what: str = "X") -> pd.DataFrame:
     return frame
 
 
+def empty_columns(frame: pd.DataFrame) -> list:
+    """Columns of ``frame`` that hold no value at all (integer and boolean columns cannot be missing)."""
+    nullable = frame.select_dtypes(exclude=["integer", "bool"])
+    return nullable.columns[nullable.isna().all(axis=0).to_numpy()].tolist()
+
+
 def check_no_empty_columns(frame: pd.DataFrame, what: str = "X") -> None:
     """Raise DataValidationError naming the columns of ``frame`` that hold no value at all."""
-    nullable = frame.select_dtypes(exclude=["integer", "bool"])  # integer dosages cannot be missing
-    empty = nullable.columns[nullable.isna().all(axis=0).to_numpy()].tolist()
+    empty = empty_columns(frame)
     if empty:
         raise DataValidationError(f"{what} has {len(empty)} column(s) with no values at all: {empty[:5]}; "
-                                  "drop them before fitting")
+                                  "drop them before fitting, or pass empty_columns='warn' to impute them at the "
+                                  "centre")
 
 
 def align_columns(frame: pd.DataFrame, input_ids: list[str], what: str = "X") -> pd.DataFrame:

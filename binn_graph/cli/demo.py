@@ -28,10 +28,9 @@ from .kg import export, info_text
 
 __all__ = ["add_parser", "run_demo", "AKI_SETTINGS"]
 
-#: Settings used for the AKI cohort throughout (demo, notebooks, benchmarks/bench_aki.py): the defaults, except that
-#: input columns with no value in some training rows are imputed and reported instead of refused (one protein of the
-#: cohort is measured in a single sample).
-AKI_SETTINGS = dict(empty_columns="report")
+#: Settings used for the AKI cohort throughout (demo, notebooks, benchmarks/bench_aki.py): the defaults (one protein
+#: of the cohort is measured in a single sample; where a training split lacks it, it is imputed, reported and warned).
+AKI_SETTINGS: dict = {}
 
 
 def run_demo(output: str | Path, *, export_rdf: bool = True, train: bool = True) -> Path:

@@ -127,7 +127,7 @@ def _model_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--l1", type=float, default=_DEFAULTS["l1"])
     parser.add_argument("--l2", type=float, default=_DEFAULTS["l2"])
     parser.add_argument("--patience", type=int, default=_DEFAULTS["patience"])
-    parser.add_argument("--empty-columns", choices=["raise", "report"], default=_DEFAULTS["empty_columns"])
+    parser.add_argument("--empty-columns", choices=["warn", "raise", "report"], default=_DEFAULTS["empty_columns"])
     parser.add_argument("--random-state", type=int, default=0)
 
 

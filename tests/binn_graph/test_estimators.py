@@ -158,9 +158,12 @@ def test_bad_input_errors(synth_graph, planted):
     empty = X.copy()
     empty["x7"] = np.nan
     with pytest.raises(DataValidationError, match=r"1 column\(s\) with no values at all: \['x7'\]"):
-        BINNClassifier(synth_graph, **FAST).fit(empty, y)
+        BINNClassifier(synth_graph, empty_columns="raise", **FAST).fit(empty, y)
+    with pytest.warns(UserWarning, match=r"1 input column\(s\) with no value in these rows, e.g. \['x7'\]"):
+        default = BINNClassifier(synth_graph, **FAST).fit(empty, y)  # the default imputes, reports and warns
     lenient = BINNClassifier(synth_graph, empty_columns="report", **FAST).fit(empty, y)
-    assert any(e.count == 1 for e in lenient.report_.entries if "no value in the training rows" in e.what)
+    for fitted in (default, lenient):
+        assert any(e.count == 1 for e in fitted.report_.entries if "no value in the training rows" in e.what)
     with pytest.raises(TargetError, match="y has 1 class"):
         BINNClassifier(synth_graph, **FAST).fit(X, pd.Series("a", index=X.index))
     with pytest.raises(DataValidationError, match="X has 300 samples but y has 299"):
