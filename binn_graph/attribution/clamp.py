@@ -43,6 +43,9 @@ def clamp_scores(ctx: ExplainContext, *, mode: str = "clamp", a: float = 1.0, in
     scores = np.full((bounds[-1][1], base.shape[1]), np.nan)
     n_values = 2 if mode == "clamp" else 1
     chunk = max(1, chunk_columns // (batch * n_values))
+    feed = sum(len(rows) for _, rows in ctx.model.integrator_rows)  # the integrator reads F units of every copy
+    if feed:  # keep the copies' integrator input (copies × batch × F floats) near chunk_columns × 64
+        chunk = max(1, min(chunk, chunk_columns * 64 // (batch * n_values * feed)))
     for level in range(0 if include_inputs else 1, len(bounds) - 1):
         h = pert.states[level]
         targets = _clamp_values(h, mode, a)
