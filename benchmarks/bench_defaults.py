@@ -15,9 +15,9 @@ Six problems, each with a held-out test set (or cross-validation) and the same s
 Models: the BINN with default settings (``BINNClassifier(graph)`` / ``BINNRegressor(graph, input_type=...)``, only
 ``random_state`` set), each ``--candidate`` given as ``name=python-dict`` of parameters on top of the defaults (the
 grid the defaults were chosen from, and the previous defaults), the tuned setting where one is documented (the
-genomic BINN of ``binn_graph.genomic.benchmark`` on the shoot-branching problems), ridge (``RidgeCV``) / logistic regression
-(``LogisticRegressionCV``) and ``MLPRegressor`` / ``MLPClassifier`` with scikit-learn's defaults, all after mean
-imputation and standardisation fit on the training rows.
+genomic BINN of ``binn_graph.genomic.benchmark`` on the shoot-branching problems), ridge (``RidgeCV``) / logistic
+regression (``LogisticRegressionCV``) and ``MLPRegressor`` / ``MLPClassifier`` with scikit-learn's defaults, all after
+mean imputation and standardisation fit on the training rows.
 
 Usage:
 python benchmarks/bench_defaults.py [--problems aki,shoot_300,...] [--seeds 0,1,2]

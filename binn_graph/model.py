@@ -198,6 +198,12 @@ class BINN(nn.Module):
             states.append(block(states, piece))
         return states
 
+    def edge_sums(self, states: list[Tensor]) -> list[Tensor]:
+        """Per level ``1..L``, its edge sum (:meth:`LevelBlock.messages`, before subnetwork and bias) from computed
+        ``states`` (:meth:`level_states`)."""
+        pieces = self.input_messages(states[0])
+        return [block.messages(states, piece) for block, piece in zip(self.levels, pieces)]
+
     def readout(self, states: list[Tensor]) -> Tensor:
         """Logits ``[batch, n_outputs]`` from computed level states (root plus per-level heads)."""
         out = states[-1].t()

@@ -56,12 +56,10 @@ class Perturbation:
         self.model = model
         with torch.no_grad():
             self.states = model.level_states(x)
-            self.pieces = model.input_messages(self.states[0])
-            self.edge_sums: list[Tensor | None] = [None] + [
-                block.messages(self.states, piece) for block, piece in zip(model.levels, self.pieces)]
+            self.edge_sums: list[Tensor | None] = [None] + model.edge_sums(self.states)
             self.logits = model.readout(self.states)
         self.bounds = model.architecture.level_bounds
-        self.widths = [int(s.shape[0]) // max(1, b - a) for s, (a, b) in zip(self.states, self.bounds)]
+        self.widths = model.level_widths
         self.operators = {key: op.tocsc() for key, op in model.unit_operators().items()}
         self.first_widths = [None] + [int(z.shape[0]) // max(1, b - a)
                                       for z, (a, b) in zip(self.edge_sums[1:], self.bounds[1:])]
@@ -140,7 +138,8 @@ class Perturbation:
         if level == 0:
             pieces = model.input_messages(tiled[0])
         else:
-            pieces = [None if (p is None or i < level) else p.repeat(1, q) for i, p in enumerate(self.pieces)]
+            pieces = [None if (p is None or i < level) else p.repeat(1, q)
+                      for i, p in enumerate(model.input_messages(self.states[0]))]
         states = model.run_levels(tiled, pieces, level + 1)
         return model.readout(states).view(q, batch, -1)
 

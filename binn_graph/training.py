@@ -53,7 +53,8 @@ class Trainer:
         Penalties on the sparse edge weights only (``model.edge_weights()``).
     patience:
         Epochs without validation improvement before stopping (needs validation data). A run that reaches
-        ``max_epochs`` (> ``patience``) with an improvement in its last ``patience`` epochs warns (``sklearn.exceptions.ConvergenceWarning``).
+        ``max_epochs`` (> ``patience``) with an improvement in its last ``patience`` epochs warns
+        (``sklearn.exceptions.ConvergenceWarning``).
     scheduler:
         ``"plateau"`` (halve the learning rate after ``patience // 2`` flat epochs) or ``None``.
     seed:

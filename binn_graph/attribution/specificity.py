@@ -37,9 +37,7 @@ def variation_shares(ctx: ExplainContext) -> pd.DataFrame:
     bounds = model.architecture.level_bounds
     n_nodes = bounds[-1][1]
     states = model.level_states(ctx.x)
-    pieces = model.input_messages(states[0])
-    sums = [block.messages(states, piece) for block, piece in zip(model.levels, pieces)]
-    centred = [z - z.mean(1, keepdim=True) for z in sums]
+    centred = [z - z.mean(1, keepdim=True) for z in model.edge_sums(states)]
     variance = np.zeros(n_nodes)
     for level, z in enumerate(centred, start=1):
         a, b = bounds[level]

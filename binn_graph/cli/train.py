@@ -112,7 +112,8 @@ def predict_run(args: argparse.Namespace) -> Path:
 
 
 def _model_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--input-type", default=_DEFAULTS["input_type"], help="node type of the data columns (default protein)")
+    parser.add_argument("--input-type", default=_DEFAULTS["input_type"],
+                        help="node type of the data columns (default protein)")
     parser.add_argument("--mode", choices=["dag", "layered"], default=_DEFAULTS["mode"])
     parser.add_argument("--n-levels", type=int, help="depth for --mode layered")
     parser.add_argument("--node-width", type=int, default=_DEFAULTS["node_width"])

@@ -28,6 +28,7 @@ def unit_rows(nodes: Tensor, width: int) -> Tensor:
     """Node-major rows ``[len(nodes) * width]`` of local ``nodes`` whose states have ``width`` units each."""
     return (nodes.view(-1, 1) * width + torch.arange(width)).reshape(-1)
 
+
 def _identity(x: Tensor) -> Tensor:
     return x
 
