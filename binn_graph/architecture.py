@@ -47,7 +47,7 @@ from kg.report import BuildReport
 from kg.schema import PART_OF
 
 from ._dag import longest_path_levels, transitive_closure
-from .errors import GraphStructureError, FeatureMismatchError
+from .errors import FeatureMismatchError, GraphCycleError, GraphStructureError
 
 __all__ = ["Architecture", "OUTPUT_ID", "OUTPUT_TYPE"]
 
@@ -372,13 +372,14 @@ def _compile_dag(graph, input_types, feature_ids, relations, target_type, report
 
 
 def _raise_on_cycle(adj: sp.csr_matrix, sub: np.ndarray, node_id: np.ndarray) -> None:
-    """Raise GraphStructureError if the subgraph induced by ``sub`` has a directed cycle."""
+    """Raise GraphCycleError if the subgraph induced by ``sub`` has a directed cycle."""
     part = adj[sub][:, sub]
     _, labels = csgraph.connected_components(part, directed=True, connection="strong")
     on_cycle = (np.bincount(labels)[labels] > 1) | (part.diagonal() > 0)
     if on_cycle.any():
-        raise GraphStructureError(f"the graph has a cycle through {list(node_id[sub[on_cycle]][:10])} above the "
-                                  "inputs; hierarchies must be acyclic (see KnowledgeGraph.validate())")
+        nodes = [str(n) for n in node_id[sub[on_cycle]][:10]]
+        raise GraphCycleError(f"the graph has a cycle through {nodes} above the inputs; hierarchies must be "
+                              "acyclic (see KnowledgeGraph.validate())", nodes=nodes)
 
 
 def _compile_layered(graph, input_type, feature_ids, n_levels, target_type, report) -> Architecture:

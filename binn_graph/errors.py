@@ -1,21 +1,31 @@
-"""Exception hierarchy of :mod:`binn_graph`; every error for bad input derives from :class:`BINNError`."""
+"""Exception hierarchy of :mod:`binn_graph`; every error for bad input derives from :class:`BINNError`.
+
+:class:`BINNError` and :class:`kg.errors.KGError` share the project root
+:class:`BinnGraphError`, so one ``except BinnGraphError`` catches every error the
+project raises for bad input or misuse.
+"""
 
 from __future__ import annotations
 
 from sklearn.exceptions import NotFittedError as _SklearnNotFitted
 
+from kg.errors import BinnGraphError, CycleError
+
 __all__ = [
+    "BinnGraphError",
     "BINNError",
     "FeatureMismatchError",
     "DataValidationError",
     "TargetError",
     "GraphStructureError",
+    "GraphCycleError",
+    "ParameterError",
     "NotFittedError",
     "CheckpointError",
 ]
 
 
-class BINNError(Exception):
+class BINNError(BinnGraphError):
     """Base class of every error raised by :mod:`binn_graph`."""
 
 
@@ -33,6 +43,14 @@ class TargetError(BINNError, ValueError):
 
 class GraphStructureError(BINNError, ValueError):
     """The graph cannot be compiled: no path from the inputs to the output, a cycle, a bad mode."""
+
+
+class GraphCycleError(GraphStructureError, CycleError):
+    """The graph the model is compiled from has a directed cycle where the layers must be acyclic."""
+
+
+class ParameterError(BINNError, ValueError):
+    """An estimator or function parameter has a bad value or type; the message names it and the accepted values."""
 
 
 class NotFittedError(BINNError, _SklearnNotFitted):

@@ -1,9 +1,15 @@
-"""Exception hierarchy of :mod:`kg`.
+"""Exception hierarchy of :mod:`kg`, and the root of the whole project's errors.
 
-Every error raised for bad input derives from :class:`KGError`. Errors about a
-file carry the ``path`` and, where known, the 1-based ``line`` (or a ``record``
-description) so that the message says where the problem is and what was
-expected.
+Every error the project raises for bad input or misuse derives from
+:class:`BinnGraphError`; :mod:`kg` errors derive from :class:`KGError` and
+:mod:`binn_graph` errors from :class:`binn_graph.errors.BINNError`, both below
+that root. Each error also derives from the builtin that scikit-learn and
+callers expect (``ValueError``, ``KeyError``, ...). Errors about a file carry the
+``path`` and, where known, the 1-based ``line`` (or a ``record`` description) so
+that the message says where the problem is and what was expected.
+
+Every directed cycle in a relation that must be acyclic is a :class:`CycleError`,
+whichever module finds it.
 """
 
 from __future__ import annotations
@@ -11,7 +17,9 @@ from __future__ import annotations
 from os import PathLike
 
 __all__ = [
+    "BinnGraphError",
     "KGError",
+    "CycleError",
     "SchemaError",
     "InputFormatError",
     "EmptyFileError",
@@ -29,7 +37,11 @@ __all__ = [
 ]
 
 
-class KGError(Exception):
+class BinnGraphError(Exception):
+    """Root of every error raised by binn-graph (:mod:`kg` and :mod:`binn_graph`) for bad input or misuse."""
+
+
+class KGError(BinnGraphError):
     """Base class of every error raised by :mod:`kg`."""
 
 
@@ -102,8 +114,28 @@ class DanglingEdgeError(KGError, ValueError):
     """An edge refers to a node that is not in the graph."""
 
 
-class HierarchyCycleError(InputFormatError):
-    """A hierarchy relation (for example pathway ``part_of`` pathway) has a cycle."""
+class CycleError(KGError, ValueError):
+    """A relation that must be acyclic (a hierarchy, the BINN's layers) has a directed cycle.
+
+    Parameters
+    ----------
+    message:
+        Which relation, and what to do.
+    nodes:
+        Ids of nodes on the cycle (possibly a sample of them).
+    """
+
+    def __init__(self, message: str, nodes: list[str] | tuple[str, ...] = (), **kwargs) -> None:
+        self.nodes = list(nodes)
+        super().__init__(message, **kwargs)
+
+
+class HierarchyCycleError(CycleError, InputFormatError):
+    """A hierarchy relation (for example pathway ``part_of`` pathway) has a cycle.
+
+    Raised by the adapters with the ``path`` of the file that holds the cycle, and
+    by :meth:`kg.KnowledgeGraph.validate` (no path: the graph was built in memory).
+    """
 
 
 class UnsafeXMLError(InputFormatError):

@@ -102,6 +102,8 @@ class ValidationReport:
             DanglingEdgeError if first.kind == "dangling_edge" else SchemaError
         )
         message = "invalid knowledge graph: " + "; ".join(str(i) for i in self.issues)
+        if cls is HierarchyCycleError:
+            raise cls(message, nodes=first.examples, record=f"edge type {first.where}")
         raise cls(message)
 
     def __str__(self) -> str:

@@ -5,9 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from kg.errors import KGError
-
-from ..errors import BINNError
+from kg.errors import BinnGraphError
 from . import benchmark, degradation, demo, explain, kg, train
 
 __all__ = ["main", "build_parser"]
@@ -31,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         rc = args.func(args)
         return rc if isinstance(rc, int) else 0
-    except (KGError, BINNError) as exc:
+    except BinnGraphError as exc:
         print(f"binn-graph: error: {exc}", file=sys.stderr)
         return 2
 
