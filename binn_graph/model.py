@@ -8,6 +8,10 @@ level is the output root: a sparse readout from the nodes connected to it
 the logits are summed (binn's "heads ensemble"; binn sums sigmoids, here logits
 are summed so that any loss applies).
 
+The model's own executor (:meth:`BINN.level_states`) is plain autograd, level by level: the reference. Where it
+applies, ``forward`` runs the same function with the performance engine (:mod:`binn_graph.engine`), which is
+tested equal to it; ``use_engine = False`` turns the engine off.
+
 Shapes: ``forward(x)`` takes ``[batch, n_inputs]`` (columns in
 ``architecture.input_ids`` order) and returns ``[batch, n_outputs]``.
 """
@@ -23,8 +27,16 @@ from torch import Tensor, nn
 
 from .architecture import Architecture
 from .nn import LevelBlock
-from .nn.edge_linear import EdgeLinear, transposed_copy
-from .nn.fused_stack import FusedLevelStack
+from .nn.edge_linear import EdgeLinear
+
+try:  # the engine uses private, version-sensitive torch ops; without them the model runs its reference executor
+    from .engine import FusedExecutor
+except (ImportError, AttributeError, RuntimeError) as _engine_error:  # pragma: no cover - torch versions CI lacks
+    import warnings
+
+    warnings.warn(f"binn_graph's performance engine is unavailable with torch {torch.__version__} "
+                  f"({_engine_error}); models run the (slower) reference executor", RuntimeWarning, stacklevel=2)
+    FusedExecutor = None
 
 __all__ = ["BINN"]
 
@@ -162,8 +174,8 @@ class BINN(nn.Module):
                 layers += [nn.Linear(width_in, int(h)), nn.ReLU()]
                 width_in = int(h)
             self.integrator = nn.Sequential(*layers, nn.Linear(width_in, self.n_outputs))
-        # all levels as one autograd node where every level is a plain sparse layer (same function, less overhead)
-        self.stack = FusedLevelStack.build(self.levels)
+        # the performance engine, where every level is a plain sparse layer (same function, less overhead)
+        self.engine = FusedExecutor.build(self) if FusedExecutor is not None else None
         self.extra_heads = nn.ModuleList(
             [nn.Linear((b - a) * k, self.n_outputs) for (a, b), k in zip(bounds[1:-1], self.level_widths[1:-1])]
         ) if heads == "all_levels" else None
@@ -215,40 +227,43 @@ class BINN(nn.Module):
                 out = out + head(h.t())
         return out
 
-    use_stack: bool = True  # False forces the level-by-level path (the reference the fused stack is tested against)
+    use_engine: bool = True  # the one switch of the performance engine; False runs the reference executor
+
+    @property
+    def use_stack(self) -> bool:
+        """Old name of :attr:`use_engine` (kept for one release)."""
+        return self.use_engine
+
+    @use_stack.setter
+    def use_stack(self, value: bool) -> None:
+        self.use_engine = value
+
+    @property
+    def stack(self):
+        """The engine's fused level stack, or None where the engine does not apply to this model."""
+        return None if self.engine is None else self.engine.stack
 
     def level_states(self, x: Tensor, fused: bool = False) -> list[Tensor]:
         """Activations of every level, node-major ``[n_l * k_l, batch]`` (first = inputs, last = output logits).
 
-        By default every level is its own autograd node, so gradients can be taken with respect to any state
-        (attribution). ``fused=True`` computes them with the fused stack where it applies: the same values, and
-        losses on them backpropagate, but later levels are not autograd functions of earlier states.
+        By default every level is its own autograd node (the reference executor), so gradients can be taken with
+        respect to any state (attribution). ``fused=True`` uses the performance engine where it applies: the same
+        values, and losses on them backpropagate, but later levels are not autograd functions of earlier states.
         """
-        return self._states(x, keep_inputs=True, fused=fused)
+        self._check_input(x)
+        if fused and self._engine_applies(x):
+            return self.engine.states(x, keep_inputs=True)
+        inputs = x.t().contiguous()
+        return self.run_levels([inputs], self.input_messages(inputs), 1)
 
     def forward(self, x: Tensor) -> Tensor:
-        return self.readout(self._states(x, keep_inputs=False, fused=True))
+        if self._engine_applies(x):
+            self._check_input(x)
+            return self.readout(self.engine.states(x, keep_inputs=False))
+        return self.readout(self.level_states(x))
 
-    def _states(self, x: Tensor, keep_inputs: bool, fused: bool) -> list:
-        self._check_input(x)
-        stacked = fused and self.stack is not None and self.use_stack and self.stack.applies(x.shape[0],
-                                                                                              self.training)
-        own_inputs = self.own_inputs
-        with_bias = False
-        if not stacked or keep_inputs or any(own_inputs) or not self.fused_inputs:
-            inputs = transposed_copy(x)
-            if not stacked:
-                return self.run_levels([inputs], self.input_messages(inputs), 1)
-            message = self.input_edges(inputs) if self.fused_inputs else None
-        else:  # training and prediction: the input layer transposes and multiplies batch-major input, adding biases
-            inputs = None
-            message = self.input_edges.forward_batch_major(x, self.stack.latent_bias())
-            with_bias = True
-        extras = [block.edge_groups[0](inputs) if own else None for block, own in zip(self.levels, own_inputs)]
-        # the fused input layer's rows are laid out as the stack's latent buffer: one message for all levels
-        latent, logits = self.stack(extras, x.shape[0], x, message, with_bias)
-        offsets = self.stack.offsets
-        return [inputs] + [latent[a:b] for a, b in zip(offsets[:-2], offsets[1:-1])] + [logits]
+    def _engine_applies(self, x: Tensor) -> bool:
+        return self.use_engine and self.engine is not None and self.engine.applies(x.shape[0], self.training)
 
     def edge_layers(self) -> list[tuple[EdgeLinear, list[tuple[int, int, int]], list[tuple[int, int, int]]]]:
         """Every sparse layer with where its rows come from and go to: ``(layer, sources, targets)``, each a list of

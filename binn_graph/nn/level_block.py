@@ -54,7 +54,8 @@ class LevelBlock(nn.Module):
         ``{source_level: (num_src, src_width, edge_index [2, E])}`` with
         ``edge_index`` local to the source level and to this level.
     norm:
-        ``"batch"`` (batch normalisation per unit) or ``None``.
+        ``"batch"`` (batch normalisation per unit; its shift replaces the bias, which stays a zero buffer) or
+        ``None``.
     dropout:
         Dropout probability after normalisation.
     activation:
@@ -100,7 +101,11 @@ class LevelBlock(nn.Module):
             raise ValueError(f"subnetwork_activation must be one of {sorted(ACTIVATIONS)}")
         self.subnetwork_activation = ACTIVATIONS[subnetwork_activation]
         self.subnetwork = nn.ModuleList(NodeMLP(num_nodes, a, b) for a, b in zip(widths[:-1], widths[1:]))
-        self.bias = nn.Parameter(torch.zeros(num_nodes * width, 1))
+        bias = torch.zeros(num_nodes * width, 1)
+        if norm == "batch":  # batch norm subtracts each unit's batch mean: a bias before it has zero gradient
+            self.register_buffer("bias", bias)  # kept (always zero) so that every level has the same pieces
+        else:
+            self.bias = nn.Parameter(bias)
         self.norm = nn.BatchNorm1d(num_nodes * width) if norm == "batch" else None
         self.dropout = nn.Dropout(dropout) if dropout > 0 else None
         self.activation_name = activation

@@ -1,5 +1,5 @@
 """The fused level stack computes exactly what the level-by-level modules compute: outputs, gradients of every
-parameter and input, batch-norm running statistics; the chunked input layer equals the plain one."""
+parameter and input, batch-norm running statistics; the batch-major input layer equals the plain one."""
 
 import copy
 
@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from binn_graph import Architecture, BINN
+from binn_graph.engine.batch_major import forward_batch_major
 from binn_graph.nn import EdgeLinear
 from kg import KnowledgeGraph
 
@@ -85,6 +86,42 @@ def test_fused_stack_equals_level_by_level(kwargs):
     torch.testing.assert_close(fused(x), reference(x))
 
 
+@pytest.mark.parametrize("kwargs", [{}, {"activation": "relu", "norm": None}])
+def test_fused_engine_equals_reference_in_float32(kwargs):
+    """The default dtype: the batch-major input layer (SIMD transpose where available), the row-sum batch norm and
+    the sigmoid form of tanh, in training and evaluation, against the reference executor within float32 rounding."""
+    arch = Architecture.from_graph(random_hierarchy(seed=3), "protein", sorted(random_hierarchy(seed=3)
+                                                                              .node_ids("protein")))
+    torch.manual_seed(0)
+    fused = BINN(arch, n_outputs=2, **kwargs)
+    reference = copy.deepcopy(fused)
+    reference.use_engine = False
+    gen = torch.Generator().manual_seed(4)
+    x = torch.randn(256, len(arch.input_ids), generator=gen)
+    y = torch.randint(0, 2, (256,), generator=gen)
+    for _ in range(2):
+        torch.testing.assert_close(_step(fused, x, y), _step(reference, x, y), rtol=1e-4, atol=1e-5)
+        for (name, p), q in zip(fused.named_parameters(), reference.parameters()):
+            torch.testing.assert_close(p.grad, q.grad, rtol=1e-3, atol=1e-5, msg=name)
+    for (name, a), b in zip(fused.state_dict().items(), reference.state_dict().values()):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5, msg=name)
+    fused.eval(), reference.eval()
+    with torch.no_grad():
+        torch.testing.assert_close(fused(x), reference(x), rtol=1e-4, atol=1e-5)
+
+
+def test_bias_before_batch_norm_is_a_zero_buffer():
+    """Batch norm subtracts each unit's mean over the batch, so a bias before it has an identically zero gradient:
+    the levels keep it as a zero buffer (same state-dict keys), and trainable only without batch norm."""
+    arch, fused, _ = _pair(random_hierarchy(seed=5))
+    names = {name for name, _ in fused.named_parameters()}
+    assert not any(name.endswith(".bias") and name.startswith("levels.") and "norm" not in name
+                   for name in names if not name.startswith(f"levels.{len(fused.levels) - 1}."))
+    assert all(f"levels.{i}.bias" in fused.state_dict() for i in range(len(fused.levels)))
+    _, plain, _ = _pair(random_hierarchy(seed=5), norm=None)
+    assert all(isinstance(block.bias, torch.nn.Parameter) for block in plain.levels)
+
+
 def test_fused_states_carry_latent_losses():
     """A loss on latent states (the soft constraint) backpropagates through the fused stack as through the levels."""
     arch, fused, reference = _pair(random_hierarchy(seed=1))
@@ -113,14 +150,13 @@ def test_stack_steps_aside_for_dropout_and_batch_of_one():
         fused(torch.randn(1, len(arch.input_ids), dtype=torch.double))
 
 
-def test_chunked_input_layer_equals_plain():
+def test_batch_major_input_layer_equals_plain():
     torch.manual_seed(0)
     edges = torch.stack([torch.randint(0, 1000, (4000,)), torch.randint(0, 300, (4000,))])
     edges = torch.unique(edges, dim=1)
     layer = EdgeLinear(1000, 300, edges, src_width=2, dst_width=1).double()
-    layer.chunk_columns = 384  # several chunks, one partial
     x = torch.randn(50, 2000, dtype=torch.double, requires_grad=True)
-    out = layer.forward_batch_major(x)
+    out = forward_batch_major(layer, x)
     ref_x = x.detach().clone().requires_grad_(True)
     ref = layer(ref_x.t().contiguous())
     torch.testing.assert_close(out, ref)
@@ -129,27 +165,18 @@ def test_chunked_input_layer_equals_plain():
     ref_w, ref_gx = torch.autograd.grad(ref, (layer.weight, ref_x), g)
     torch.testing.assert_close(grad_w, ref_w)
     torch.testing.assert_close(grad_x, ref_gx)
-    assert len(layer.column_chunks()) == 6
-    # a constant addend (the latent biases) is added to the product and gets no gradient
-    addend = torch.randn(300, 1, dtype=torch.double, requires_grad=True)
-    with_addend = layer.forward_batch_major(x, addend)
-    torch.testing.assert_close(with_addend, ref + addend.detach())
-    grad_w_addend, grad_addend = torch.autograd.grad(with_addend, (layer.weight, addend), g, allow_unused=True)
-    torch.testing.assert_close(grad_w_addend, ref_w)
-    assert grad_addend is None
     with pytest.raises(ValueError, match=r"\[batch, 2000\]"):
-        layer.forward_batch_major(torch.randn(3, 1999, dtype=torch.double))
+        forward_batch_major(layer, torch.randn(3, 1999, dtype=torch.double))
 
 
 def test_single_chunk_float32_input_layer_equals_plain():
-    """The default float32 path (one chunk, transposed by FBGEMM where available) against the node-major layer."""
+    """The default float32 path (transposed by FBGEMM where available) against the node-major layer."""
     torch.manual_seed(1)
     edges = torch.unique(torch.stack([torch.randint(0, 3000, (9000,)), torch.randint(0, 400, (9000,))]), dim=1)
     layer = EdgeLinear(3000, 400, edges)
     x = torch.randn(64, 3000)
-    addend = torch.randn(400, 1)
-    out = layer.forward_batch_major(x, addend)
-    ref = layer(x.t().contiguous()) + addend
+    out = forward_batch_major(layer, x)
+    ref = layer(x.t().contiguous())
     torch.testing.assert_close(out, ref)
     g = torch.randn_like(out)
     torch.testing.assert_close(torch.autograd.grad(out, layer.weight, g)[0], torch.autograd.grad(ref, layer.weight, g)[0])
