@@ -30,8 +30,8 @@ from typing import TYPE_CHECKING, Iterable, Mapping
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy.sparse import csgraph
 
+from . import algorithms
 from ._columns import STR, coerce, collapse_duplicates, concat_tables, normalize_column
 from .errors import DanglingEdgeError, HierarchyCycleError, SchemaError
 from .report import BuildReport
@@ -349,26 +349,31 @@ class KnowledgeGraph:
         return out
 
     # ------------------------------------------------------------------ hierarchy
-    def _adjacency(self, edge_type: EdgeType) -> tuple[sp.csr_matrix, pd.Index]:
+    def adjacency(self, edge_type: EdgeType = PART_OF) -> tuple[sp.csr_matrix, pd.Index]:
+        """Boolean CSR ``(n, n)`` of a same-type relation (``[i, j]`` set for the edge ``i → j``) and its node ids.
+
+        ``n`` is the number of nodes of the relation's type; row ``i`` is the node
+        ``index[i]``. This is the input of the functions of :mod:`kg.algorithms`.
+        """
         edge_type = tuple(edge_type)
         if edge_type[0] != edge_type[2]:
             raise SchemaError(f"{edge_type} is not a hierarchy relation (source and target types differ)")
         index = self.node_index(edge_type[0])
         n = len(index)
         if edge_type not in self._edges:
-            return sp.csr_matrix((n, n)), index
+            return sp.csr_matrix((n, n), dtype=bool), index
         ei = self.edge_index(edge_type)
-        adj = sp.csr_matrix((np.ones(ei.shape[1], dtype=np.int8), (ei[0], ei[1])), shape=(n, n))
+        adj = sp.csr_matrix((np.ones(ei.shape[1], dtype=bool), (ei[0], ei[1])), shape=(n, n))
         return adj, index
 
     def _reachable(self, node_id: str, edge_type: EdgeType, upward: bool) -> set[str]:
-        adj, index = self._adjacency(edge_type)
+        adj, index = self.adjacency(edge_type)
         pos = index.get_indexer([str(node_id)])[0]
         if pos < 0:
             raise SchemaError(f"{node_id!r} is not a {edge_type[0]!r} node")
-        order = csgraph.breadth_first_order(adj if upward else adj.T.tocsr(), pos, directed=True,
-                                            return_predecessors=False)
-        return set(index[order[order != pos]])
+        mask = algorithms.reachable(adj, [pos], reverse=not upward)
+        mask[pos] = False
+        return set(index[mask])
 
     def ancestors(self, node_id: str, edge_type: EdgeType = PART_OF) -> set[str]:
         """Ids reachable by following ``edge_type`` edges forward (child → parent)."""
@@ -389,30 +394,23 @@ class KnowledgeGraph:
     def hierarchy_closure(self, edge_type: EdgeType = PART_OF) -> pd.DataFrame:
         """All ``(descendant, ancestor, distance)`` pairs of a hierarchy, distance = shortest hop count.
 
-        Computed by breadth-first frontier joins (vectorised), so a DAG of a
-        few thousand pathways closes in milliseconds.
+        One row per pair joined by a path of one or more ``edge_type`` edges
+        (child → parent), sorted by distance; :func:`kg.algorithms.transitive_closure`
+        with ``distances=True``.
         """
         edges = self._edges.get(tuple(edge_type))
         cols = ["descendant", "ancestor", "distance"]
         if edges is None or not len(edges):
             return pd.DataFrame(columns=cols)
-        step = edges[["source", "target"]].rename(columns={"source": "mid", "target": "ancestor"})
-        frontier = edges[["source", "target"]].rename(columns={"source": "descendant", "target": "ancestor"})
-        frontier = frontier.assign(distance=1)
-        found = [frontier]
-        seen = set(zip(frontier["descendant"], frontier["ancestor"]))
-        distance = 1
-        while len(frontier):
-            distance += 1
-            nxt = frontier[["descendant", "ancestor"]].rename(columns={"ancestor": "mid"}).merge(step, on="mid")
-            nxt = nxt[["descendant", "ancestor"]].drop_duplicates()
-            keys = list(zip(nxt["descendant"], nxt["ancestor"]))
-            new = np.fromiter((k not in seen for k in keys), dtype=bool, count=len(keys))
-            nxt = nxt[new].assign(distance=distance)
-            seen.update(k for k, is_new in zip(keys, new) if is_new)
-            found.append(nxt)
-            frontier = nxt
-        return pd.concat(found, ignore_index=True)[cols]
+        ids = pd.Index(pd.unique(pd.concat([edges["source"], edges["target"]], ignore_index=True)))
+        src, dst = ids.get_indexer(edges["source"]), ids.get_indexer(edges["target"])
+        adj = sp.csr_matrix((np.ones(len(src), dtype=bool), (src, dst)), shape=(len(ids), len(ids)))
+        dist = algorithms.transitive_closure(adj, distances=True).tocoo()
+        order = np.lexsort((dist.col, dist.row, dist.data))
+        return pd.DataFrame({"descendant": ids.take(dist.row[order]).to_numpy(),
+                             "ancestor": ids.take(dist.col[order]).to_numpy(),
+                             "distance": dist.data[order].astype(np.int64)}).astype(
+            {"descendant": edges["source"].dtype, "ancestor": edges["target"].dtype})
 
     def member_closure(
         self, member_type: str, pathway_edge_type: EdgeType = PART_OF, relation: str = "member_of"
@@ -533,7 +531,9 @@ class KnowledgeGraph:
         return self
 
     # ------------------------------------------------------------------ attributes by id
-    def set_node_attribute(self, node_type: str, name: str, values: Mapping[str, object] | pd.Series) -> "KnowledgeGraph":
+    def set_node_attribute(
+        self, node_type: str, name: str, values: Mapping[str, object] | pd.Series
+    ) -> "KnowledgeGraph":
         """Set (or replace) attribute ``name`` of ``node_type`` nodes from values keyed by node id; others get NaN."""
         check_node_type(name)
         if name == "id":
@@ -647,15 +647,9 @@ class KnowledgeGraph:
         return ValidationReport(issues)
 
     def cycle_nodes(self, edge_type: EdgeType = PART_OF) -> list[str]:
-        """Ids of nodes lying on a cycle of ``edge_type`` (strongly connected components > 1, or self-loops)."""
-        adj, index = self._adjacency(edge_type)
-        if not adj.nnz:
-            return []
-        _, labels = csgraph.connected_components(adj, directed=True, connection="strong")
-        sizes = np.bincount(labels)
-        on_cycle = sizes[labels] > 1
-        on_cycle |= adj.diagonal() > 0
-        return [str(x) for x in index[on_cycle]]
+        """Ids of nodes lying on a cycle of ``edge_type`` (see :func:`kg.algorithms.cycle_nodes`)."""
+        adj, index = self.adjacency(edge_type)
+        return [str(x) for x in index[algorithms.cycle_nodes(adj)]]
 
     # ------------------------------------------------------------------ conversions (thin wrappers)
     def to_networkx(self) -> "networkx.MultiDiGraph":

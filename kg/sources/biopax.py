@@ -173,7 +173,7 @@ def load(path: str | PathLike, *, database: str = "biopax", format: str | None =
         if cyc:
             raise HierarchyCycleError(f"pathwayComponent cycle through {', '.join(cyc[:10])}; a pathway cannot "
                                       "contain itself, check those pathways' components", path=path,
-                                      record=f"pathway {cyc[0]}")
+                                      record=f"pathway {cyc[0]}", nodes=cyc)
     for etype, (src, dst) in members.items():
         if src:
             g.add_nodes(etype, list(dict.fromkeys(src)), database=database)

@@ -204,7 +204,7 @@ def load(
         if cyc:
             raise HierarchyCycleError(f"the GO hierarchy has a cycle through {', '.join(cyc[:10])}; is_a and "
                                       "part_of must form a DAG, check those terms' parents", path=obo,
-                                      record=f"term {cyc[0]}")
+                                      record=f"term {cyc[0]}", nodes=cyc)
     if gaf is not None:
         ann = read_gaf(gaf)
         g.report.add(DATABASE, "read", "annotation rows", len(ann), path=gaf)

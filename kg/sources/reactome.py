@@ -240,7 +240,7 @@ def load(
             raise HierarchyCycleError(
                 f"the pathway hierarchy has a cycle through {len(cyc)} pathway(s): {', '.join(cyc[:10])}; "
                 "parent/child rows must form a DAG, check the rows of those pathways",
-                path=relations, record=f"pathway {cyc[0]}",
+                path=relations, record=f"pathway {cyc[0]}", nodes=cyc,
             )
 
     for frame in mappings:

@@ -5,8 +5,10 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
+from kg import KnowledgeGraph
 from kg import algorithms as alg
-from kg.errors import CycleError
+from kg.errors import CycleError, HierarchyCycleError
+from kg.sources import go, reactome
 
 SEEDS = range(8)
 
@@ -161,3 +163,55 @@ def test_empty_and_bad_inputs():
         alg.reachable(lone, np.array([True, False]))
     with pytest.raises(ValueError, match="reflexive"):
         alg.transitive_closure(lone, reflexive=True, distances=True)
+
+
+# ---------------------------------------------------------------------- KnowledgeGraph on kg.algorithms
+PART_OF = ("pathway", "part_of", "pathway")
+
+
+def random_hierarchy(seed: int) -> tuple[KnowledgeGraph, nx.DiGraph]:
+    adj, graph = random_dag(seed)
+    ids = [f"P{i}" for i in range(adj.shape[0])]
+    coo = adj.tocoo()
+    g = KnowledgeGraph().add_nodes("pathway", ids)
+    g.add_edges(PART_OF, [ids[i] for i in coo.row], [ids[j] for j in coo.col])
+    return g, nx.relabel_nodes(graph, dict(enumerate(ids)))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_knowledge_graph_hierarchy_matches_networkx(seed):
+    g, graph = random_hierarchy(seed)
+    adj, index = g.adjacency(PART_OF)
+    assert adj.dtype == bool and list(index) == list(graph.nodes)
+    node = index[seed % len(index)]
+    assert g.ancestors(node) == nx.descendants(graph, node)  # child → parent edges: ancestors lie downstream
+    assert g.descendants(node) == nx.ancestors(graph, node)
+    closure = g.hierarchy_closure(PART_OF)
+    lengths = dict(nx.all_pairs_shortest_path_length(graph))
+    want = {(a, b): d for a, row in lengths.items() for b, d in row.items() if a != b}
+    assert {(a, b): d for a, b, d in closure.itertuples(index=False)} == want
+    assert closure["distance"].is_monotonic_increasing
+    assert g.cycle_nodes(PART_OF) == []
+
+
+def test_cycle_nodes_and_validate_report_the_cycle():
+    g = KnowledgeGraph().add_nodes("pathway", ["A", "B", "C", "D"])
+    g.add_edges(PART_OF, ["A", "B", "C", "D"], ["B", "C", "A", "D"])
+    assert g.cycle_nodes(PART_OF) == ["A", "B", "C", "D"]
+    with pytest.raises(HierarchyCycleError) as info:
+        g.validate().raise_if_invalid()
+    assert info.value.nodes == ["A", "B", "C", "D"]
+
+
+def test_source_cycle_errors_carry_the_cycle_nodes(tmp_path):
+    rel = tmp_path / "rel.txt"
+    rel.write_text("R-HSA-1\tR-HSA-2\nR-HSA-2\tR-HSA-3\nR-HSA-3\tR-HSA-1\nR-HSA-1\tR-HSA-4\n")
+    with pytest.raises(HierarchyCycleError) as info:
+        reactome.load(relations=rel)
+    assert sorted(info.value.nodes) == ["R-HSA-1", "R-HSA-2", "R-HSA-3"]
+    assert isinstance(info.value, CycleError)
+    obo = tmp_path / "c.obo"
+    obo.write_text("[Term]\nid: GO:0000001\nis_a: GO:0000002\n\n[Term]\nid: GO:0000002\nis_a: GO:0000001\n")
+    with pytest.raises(HierarchyCycleError) as info:
+        go.load(obo=obo)
+    assert sorted(info.value.nodes) == ["GO:0000001", "GO:0000002"]
