@@ -22,6 +22,7 @@ import pandas as pd
 import torch
 
 from ._context import ExplainContext
+from .path_integral import midpoint_alphas, path_integral, straight_path
 
 __all__ = ["path_attributions"]
 
@@ -48,7 +49,7 @@ def path_attributions(ctx: ExplainContext, *, steps: int = 50, chunk_rows: int =
     with torch.no_grad():
         n_out = ctx.output_fn(model(x[:1])).shape[1]
     baseline = torch.zeros(1, d)
-    alphas_mid = (torch.arange(steps, dtype=torch.float32) + 0.5) / steps
+    alphas_mid = midpoint_alphas(steps)
     alphas_end = torch.arange(steps + 1, dtype=torch.float32) / steps
     node_scores = np.zeros((n, n_nodes, n_out))
     tables = _edge_tables(model) if edges else []
@@ -66,7 +67,7 @@ def path_attributions(ctx: ExplainContext, *, steps: int = 50, chunk_rows: int =
             xb = x[start:start + per_chunk]
             b = xb.shape[0]
             delta = xb - baseline
-            path_mid = (baseline + alphas_mid.view(-1, 1, 1) * delta.unsqueeze(0)).reshape(-1, d)  # [K*b, d]
+            path_mid = straight_path(xb, baseline, alphas_mid).reshape(-1, d)  # [K*b, d]
             path_mid.requires_grad_(True)
             states = model.level_states(path_mid)
             pres = [block.last_pre for block in model.levels] if keep_pre else []
@@ -81,8 +82,8 @@ def path_attributions(ctx: ExplainContext, *, steps: int = 50, chunk_rows: int =
             targets = [path_mid] + states[1:-1] + pres
             for t in range(n_out):
                 grads = torch.autograd.grad(f[:, t].sum(), targets, retain_graph=t < n_out - 1, allow_unused=True)
-                gx = grads[0].view(steps, b, d).mean(0)  # [b, d]
-                ig = (gx * delta).view(b, -1, model.input_width).sum(2).detach().numpy()
+                ig = path_integral(grads[0].view(steps, b, d), xb, baseline)  # [b, d]
+                ig = ig.view(b, -1, model.input_width).sum(2).detach().numpy()
                 node_scores[start:start + b, :bounds[0][1], t] = ig
                 for level in range(1, len(bounds) - 1):
                     g = grads[level]
