@@ -14,12 +14,20 @@ importances by integrated gradients or ablation).
 
 from __future__ import annotations
 
+from numbers import Integral, Real
+
 import numpy as np
 import pandas as pd
 import torch
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import NotFittedError as _SklearnNotFitted
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, InvalidParameterError
+from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
-from ..errors import DataValidationError, NotFittedError
+from ..attribution.path_integral import integrated_gradients
+from ..errors import DataValidationError, NotFittedError, ParameterError
 from .enzyme import RESIDUES
 from .graph import DegradationGraph
 
@@ -102,19 +110,75 @@ def _log_odds(logits: torch.Tensor, cls: int) -> torch.Tensor:
     return logits[:, cls] - torch.logsumexp(others, dim=1)
 
 
-class ProteaseClassifier:
-    """Classify the protease behind each peptidome graph (scikit-learn-style ``fit``/``predict``).
+class ProteaseClassifier(ClassifierMixin, BaseEstimator):
+    """Classify the protease behind each peptidome graph: two GraphSAGE layers, mean pooling, a linear head.
+
+    A scikit-learn estimator whose samples are graphs: ``fit(graphs, labels, abundances=None)`` takes a list of
+    :class:`DegradationGraph` (each node a peptide with the features of :func:`node_features`), their protease
+    labels and optionally one abundance Series per graph (peptide id → linear abundance). Trained with Adam on the
+    cross-entropy.
 
     Parameters
     ----------
-    hidden: hidden units per SAGE layer. epochs, lr, batch_size: Adam training. dropout: between the convolutions.
-    random_state: seed of initialisation and batch order.
+    hidden : int, default=32
+        Hidden units of each SAGE layer (≥ 1).
+    epochs : int, default=60
+        Passes over the training graphs (≥ 1).
+    lr : float, default=0.01
+        Adam learning rate (> 0).
+    batch_size : int, default=16
+        Graphs per minibatch (≥ 1).
+    dropout : float, default=0.2
+        Dropout probability between the two convolutions, in [0, 1).
+    random_state : int, RandomState instance or None, default=0
+        Seed of the initialisation and the batch order; an int is used as the torch seed itself, ``None`` draws one.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Protease labels, sorted; the columns of :meth:`predict_proba`.
+    model_ : torch.nn.Module
+        The trained network, ``x [N, F], edge_index [2, E], batch [N] → logits [G, n_classes]``, in eval mode.
+    history_ : list of float
+        Mean training loss of each epoch.
+
+    Examples
+    --------
+    >>> from sklearn.base import clone
+    >>> clf = ProteaseClassifier(hidden=16, epochs=30)
+    >>> clone(clf).get_params()["hidden"]
+    16
     """
 
+    _parameter_constraints: dict = {
+        "hidden": [Interval(Integral, 1, None, closed="left")],
+        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "random_state": ["random_state"],
+    }
+
     def __init__(self, hidden: int = 32, epochs: int = 60, lr: float = 0.01, batch_size: int = 16,
-                 dropout: float = 0.2, random_state: int = 0):
-        self.hidden, self.epochs, self.lr = hidden, epochs, lr
-        self.batch_size, self.dropout, self.random_state = batch_size, dropout, random_state
+                 dropout: float = 0.2, random_state: int | np.random.RandomState | None = 0):
+        self.hidden = hidden
+        self.epochs = epochs
+        self.lr = lr
+        self.batch_size = batch_size
+        self.dropout = dropout
+        self.random_state = random_state
+
+    def _validate_params(self) -> None:
+        """scikit-learn's check of ``_parameter_constraints``, raised as :class:`~binn_graph.errors.ParameterError`."""
+        try:
+            super()._validate_params()
+        except InvalidParameterError as err:
+            raise ParameterError(str(err)) from None
+
+    def _seed(self) -> int:
+        if isinstance(self.random_state, Integral):
+            return int(self.random_state)
+        return int(check_random_state(self.random_state).randint(0, 2**31 - 1))
 
     def _dataset(self, graphs, abundances, labels=None):
         graphs = list(graphs)
@@ -129,39 +193,47 @@ class ProteaseClassifier:
         return [_data(g, a, y) for g, a, y in zip(graphs, abundances, ys)]
 
     def fit(self, graphs, labels, abundances=None) -> "ProteaseClassifier":
-        """Train on graphs (list of :class:`DegradationGraph`) with protease ``labels`` and optional abundances."""
+        """Train on ``graphs`` (list of :class:`DegradationGraph`) with protease ``labels`` ``[n_graphs]`` and
+        optional ``abundances`` (one Series per graph, peptide id → linear abundance)."""
         from torch_geometric.loader import DataLoader
 
+        self._validate_params()
+        graphs = list(graphs)
         labels = np.asarray(labels)
-        self.classes_ = np.unique(labels)
-        if len(self.classes_) < 2:
-            raise DataValidationError(f"need graphs of at least two proteases, got {list(self.classes_)}")
+        classes = np.unique(labels)
+        if len(classes) < 2:
+            raise DataValidationError(f"need graphs of at least two proteases, got {list(classes)}")
         if len(labels) != len(graphs):
             raise DataValidationError(f"{len(graphs)} graphs but {len(labels)} labels")
-        codes = np.searchsorted(self.classes_, labels)
+        codes = np.searchsorted(classes, labels)
         data = self._dataset(graphs, abundances, codes.tolist())
-        torch.manual_seed(self.random_state)
-        self.model_ = _GraphSAGE(len(FEATURE_NAMES), self.hidden, len(self.classes_), self.dropout)
-        optimiser = torch.optim.Adam(self.model_.parameters(), lr=self.lr)
+        seed = self._seed()
+        torch.manual_seed(seed)
+        model = _GraphSAGE(len(FEATURE_NAMES), self.hidden, len(classes), self.dropout)
+        optimiser = torch.optim.Adam(model.parameters(), lr=self.lr)
         loader = DataLoader(data, batch_size=self.batch_size, shuffle=True,
-                            generator=torch.Generator().manual_seed(self.random_state))
-        self.history_ = []
+                            generator=torch.Generator().manual_seed(seed))
+        history = []
         for _ in range(self.epochs):
-            self.model_.train()
+            model.train()
             total = 0.0
             for batch in loader:
                 optimiser.zero_grad()
-                loss = nn.functional.cross_entropy(self.model_(batch.x, batch.edge_index, batch.batch), batch.y)
+                loss = nn.functional.cross_entropy(model(batch.x, batch.edge_index, batch.batch), batch.y)
                 loss.backward()
                 optimiser.step()
                 total += float(loss.detach()) * batch.num_graphs
-            self.history_.append(total / len(data))
-        self.model_.eval()
+            history.append(total / len(data))
+        model.eval()
+        self.classes_, self.model_, self.history_ = classes, model, history
         return self
 
-    def _check(self):
-        if not hasattr(self, "model_"):
-            raise NotFittedError("this ProteaseClassifier is not fitted yet; call fit(graphs, labels) first")
+    def _check(self) -> None:
+        try:
+            check_is_fitted(self, ["model_", "classes_"])
+        except _SklearnNotFitted:
+            raise NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit(graphs, labels) "
+                                 "first") from None
 
     def predict_proba(self, graphs, abundances=None) -> np.ndarray:
         """``[n_graphs, n_classes]`` class probabilities (columns in ``classes_`` order)."""
@@ -175,11 +247,12 @@ class ProteaseClassifier:
         return torch.cat(out).numpy()
 
     def predict(self, graphs, abundances=None) -> np.ndarray:
+        """``[n_graphs]`` the most probable protease of each graph."""
         proba = self.predict_proba(graphs, abundances)
         return self.classes_[proba.argmax(axis=1)]
 
     def score(self, graphs, labels, abundances=None) -> float:
-        """Accuracy."""
+        """Accuracy of :meth:`predict` against ``labels``."""
         return float(np.mean(self.predict(graphs, abundances) == np.asarray(labels)))
 
     def explain_nodes(self, graphs, abundances=None, method: str = "integrated_gradients", level: str = "node",
@@ -188,9 +261,11 @@ class ProteaseClassifier:
 
         The explained quantity is the class log-odds, ``z_c − logsumexp_{k≠c} z_k`` (it does not saturate like
         the probability).
-        ``integrated_gradients``: path integral from an all-zero feature baseline (Sundararajan et al. 2017), summed
-        over a node's features (``level="node"``) or over nodes (``level="feature"``). ``ablation``: drop in the
-        class log-odds when a node's features are zeroed (node level only).
+        ``integrated_gradients``: path integral from an all-zero feature baseline (Sundararajan et al. 2017; midpoint
+        rule with ``steps`` points, :func:`binn_graph.attribution.path_integral.integrated_gradients`), summed over a
+        node's features (``level="node"``) or over nodes (``level="feature"``). ``ablation``: drop in the class
+        log-odds when a node's features are zeroed (node level only).
+        Returns one row per graph and node (or feature): graph, node_type, node_id, class, importance, rank.
         """
         self._check()
         if method not in ("integrated_gradients", "ablation"):
@@ -208,7 +283,6 @@ class ProteaseClassifier:
             with torch.no_grad():
                 logits = self.model_(d.x, d.edge_index, batch)
             cls = int(logits[0].argmax()) if target is None else int(np.searchsorted(self.classes_, target))
-            prob = _log_odds(logits, cls)
             if method == "ablation":
                 x = d.x.repeat(d.num_nodes, 1).view(d.num_nodes, d.num_nodes, -1)
                 x[torch.arange(d.num_nodes), torch.arange(d.num_nodes)] = 0.0
@@ -217,15 +291,9 @@ class ProteaseClassifier:
                 with torch.no_grad():
                     p = _log_odds(self.model_(x.view(-1, x.shape[-1]), ei,
                                               torch.arange(d.num_nodes).repeat_interleave(d.num_nodes)), cls)
-                scores = (prob - p).numpy()
+                scores = (_log_odds(logits, cls) - p).numpy()
             else:
-                alphas = torch.linspace(0, 1, steps + 1)[1:]
-                x = (alphas.view(-1, 1, 1) * d.x.unsqueeze(0)).reshape(-1, d.x.shape[1]).requires_grad_(True)
-                ei = torch.cat([d.edge_index + k * d.num_nodes for k in range(steps)], dim=1)
-                b = torch.arange(steps).repeat_interleave(d.num_nodes)
-                p = _log_odds(self.model_(x, ei, b), cls).sum()
-                (grad,) = torch.autograd.grad(p, x)
-                attribution = (grad.view(steps, d.num_nodes, -1).mean(0) * d.x).numpy()
+                attribution = integrated_gradients(self._path_log_odds(d.edge_index, cls), d.x, steps=steps).numpy()
                 scores = attribution.sum(axis=1) if level == "node" else attribution.sum(axis=0)
             ids = g.nodes["id"].to_numpy() if level == "node" else np.array(FEATURE_NAMES)
             frame = pd.DataFrame({"graph": g.protein_id, "node_type": "peptide" if level == "node" else "feature",
@@ -233,3 +301,11 @@ class ProteaseClassifier:
             frame["rank"] = frame["importance"].abs().rank(ascending=False, method="min").astype("Int64")
             frames.append(frame)
         return pd.concat(frames, ignore_index=True)
+
+    def _path_log_odds(self, edge_index: torch.Tensor, cls: int):
+        """``f(points [K, N, F]) → [K]`` class log-odds of each point, the ``K`` copies batched as disjoint graphs."""
+        def f(points: torch.Tensor) -> torch.Tensor:
+            k, n = points.shape[0], points.shape[1]
+            ei = torch.cat([edge_index + i * n for i in range(k)], dim=1)
+            return _log_odds(self.model_(points.reshape(k * n, -1), ei, torch.arange(k).repeat_interleave(n)), cls)
+        return f
