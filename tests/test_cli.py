@@ -35,8 +35,8 @@ def test_kg_build_restrict_and_prune(tmp_path, capsys):
     matrix = tmp_path / "m.csv"
     matrix.write_text("Protein,s1,s2\nP14618,1,2\nP04406,3,4\nNOTAPROTEIN,5,6\n")
     out = tmp_path / "r"
-    assert main(["kg", "build", "--bundled-reactome", "--features", str(matrix), "--min-size", "1",
-                 "-o", str(out)]) == 0
+    assert main(["kg", "build", "--bundled-reactome", "--features", str(matrix), "--features-in-rows",
+                 "--min-size", "1", "-o", str(out)]) == 0  # this matrix is features × samples
     g = KnowledgeGraph.load(out)
     assert sorted(g.node_ids("protein")) == ["P04406", "P14618"]
     assert any(e.what == "features with no protein node in the graph" and e.count == 1 for e in g.report.entries)

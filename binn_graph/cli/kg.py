@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import sys
+import inspect
+import logging
 from pathlib import Path
-
-import pandas as pd
 
 from kg import KnowledgeGraph
 from kg.datasets import REACTOME_VERSION, reactome_files
-from kg.errors import KGError
+from kg.errors import BinnGraphError, KGError, UsageError
 from kg.sources import available, get
 
-__all__ = ["add_parser", "build_graph", "parse_source"]
+from ..io import ORIENTATION, check_orientation, read_matrix
+
+__all__ = ["add_parser", "build_graph", "parse_source", "source_keys"]
+
+logger = logging.getLogger(__name__)
 
 _SINGLE_PATH = {"gmt": "path", "sbml": "path", "sif": "path", "biopax": "path", "eqtl": "path"}
 EXPORT_FORMATS = ("ttl", "ttl-pretty", "nt", "rdfxml", "graphml", "dir")
@@ -50,12 +53,45 @@ def _convert(value: str):
     return value
 
 
+def source_keys(name: str) -> tuple[list[str], list[str]]:
+    """The ``key=value`` keys adapter ``name`` accepts, and those it requires."""
+    try:
+        params = inspect.signature(get(name)).parameters.values()
+    except (TypeError, ValueError):  # a callable without a signature: accept anything
+        return [], []
+    keys = [p for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    return [p.name for p in keys], [p.name for p in keys if p.default is p.empty]
+
+
+def _describe_keys(name: str) -> str:
+    accepted, required = source_keys(name)
+    text = f"{name} accepts " + " ".join(f"{k}=" for k in accepted)
+    return text + (f" ({' '.join(k + '=' for k in required)} required)" if required else "")
+
+
 def _load(name: str, kwargs: dict) -> KnowledgeGraph:
     loader = get(name)
-    positional = []
-    if name in _SINGLE_PATH and _SINGLE_PATH[name] in kwargs:
-        positional.append(kwargs.pop(_SINGLE_PATH[name]))
-    return loader(*positional, **kwargs)
+    try:
+        params = inspect.signature(loader).parameters.values()
+    except (TypeError, ValueError):
+        params = None
+    if params is not None and not any(p.kind == p.VAR_KEYWORD for p in params):
+        accepted, required = source_keys(name)
+        unknown = [k for k in kwargs if k not in accepted]
+        if unknown:
+            raise UsageError(f"--source {name}: unknown key{'s' if len(unknown) > 1 else ''} "
+                             f"{', '.join(k + '=' for k in unknown)}; {_describe_keys(name)}")
+        absent = [k for k in required if k not in kwargs]
+        if absent:
+            raise UsageError(f"--source {name}: needs {' '.join(k + '=FILE' for k in absent)}; "
+                             f"{_describe_keys(name)}")
+    try:
+        return loader(**kwargs)
+    except BinnGraphError:
+        raise
+    except (TypeError, ValueError) as exc:  # a value of the wrong kind reached the adapter
+        given = " ".join(f"{k}={v}" for k, v in kwargs.items())
+        raise UsageError(f"--source {name} {given}: {exc}; {_describe_keys(name)}") from None
 
 
 def build_graph(args: argparse.Namespace) -> KnowledgeGraph:
@@ -71,24 +107,42 @@ def build_graph(args: argparse.Namespace) -> KnowledgeGraph:
             specs.append((name, {"path": path}))
     if not specs:
         raise KGError("no sources given; use --bundled-reactome, --source NAME key=value ..., or --gmt/--sbml/...")
+    features = read_feature_names(args) if args.features else None  # a bad matrix fails before the slow loads
     graph = None
     for name, kwargs in specs:
         part = _load(name, dict(kwargs))
-        print(f"loaded {name}: {part}", file=sys.stderr)
+        logger.info(f"loaded {name}: {part}")
         graph = part if graph is None else graph.merge(part)
-    if args.features:
-        features = _read_feature_names(args.features)
-        graph = graph.restrict_to_features(features, node_type=args.feature_type)
+    if features is not None:
+        check_features(graph, features, args)
+        graph = graph.restrict_to_features(list(features.columns), node_type=args.feature_type)
     if args.min_size is not None or args.max_size is not None:
         graph = graph.prune_pathways(args.min_size, args.max_size)
     return graph
 
 
-def _read_feature_names(path: str) -> list[str]:
-    """Feature ids of a data matrix: its first column's values (e.g. ``Protein``) when it is non-numeric."""
-    sep = "\t" if path.endswith((".tsv", ".tsv.gz", ".txt")) else ","
-    frame = pd.read_csv(path, sep=sep, nrows=None, usecols=[0], dtype=str)
-    return frame.iloc[:, 0].dropna().tolist()
+def read_feature_names(args: argparse.Namespace):
+    """The ``--features`` matrix (samples × features), read as every other command reads it."""
+    return read_matrix(args.features, features_in_rows=args.features_in_rows)
+
+
+def check_features(graph: KnowledgeGraph, frame, args: argparse.Namespace) -> int:
+    """How many features of the ``--features`` matrix are nodes of ``graph``; refuse a transposed matrix, and one
+    with no feature in the graph unless ``--allow-unmatched``."""
+    known = graph.node_ids(args.feature_type)
+    if not len(known):
+        raise UsageError(f"--feature-type {args.feature_type}: the graph has no {args.feature_type!r} nodes; its node "
+                         f"types are {', '.join(graph.node_types)}")
+    matched = check_orientation(frame, known, path=args.features, what=f"{args.feature_type} nodes of the graph",
+                                features_in_rows=args.features_in_rows, allow_none=args.allow_unmatched,
+                                hint="; pass --allow-unmatched to write the graph anyway")
+    if not matched:
+        logger.warning(f"{args.features}: none of its {frame.shape[1]} features is a {args.feature_type} node of the "
+                       "graph; writing it anyway (--allow-unmatched): it has no feature nodes left")
+    else:
+        logger.info(f"{args.features}: {matched} of its {frame.shape[1]} features are {args.feature_type} nodes "
+                    "of the graph")
+    return matched
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
@@ -139,7 +193,13 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_sources(args: argparse.Namespace) -> int:
-    print("\n".join(available()))
+    names = available()
+    width = max(map(len, names))
+    for name in names:
+        accepted, required = source_keys(name)
+        optional = [f"{k}=" for k in accepted if k not in required]
+        keys = " ".join([f"{k}=..." for k in required] + ([f"[{' '.join(optional)}]"] if optional else []))
+        print(f"{name:<{width}}  {keys}")
     return 0
 
 
@@ -148,11 +208,19 @@ def add_source_arguments(parser: argparse.ArgumentParser) -> None:
                         help="include the bundled human Reactome 2025 files (UniProt mapping)")
     parser.add_argument("--source", nargs="+", action="append", metavar="NAME_OR_KEY=VALUE",
                         help="an adapter and its arguments, e.g. --source reactome relations=R.txt mapping=U.txt "
-                             "(see `binn-graph kg sources`); repeatable")
+                             "(binn-graph kg sources lists each adapter's keys); repeatable")
     for name in _SINGLE_PATH:
-        parser.add_argument(f"--{name}", action="append", metavar="FILE", help=f"shortcut for --source {name} path=FILE")
+        parser.add_argument(f"--{name}", action="append", metavar="FILE",
+                            help=f"shortcut for --source {name} path=FILE; repeatable")
     parser.add_argument("--features", metavar="MATRIX",
-                        help="restrict to the features (first column) of this CSV/TSV data matrix")
+                        help=f"restrict the graph to the features of this CSV/TSV/parquet data matrix, read "
+                             f"{ORIENTATION} (the same file as train --data); refused when no feature is a node "
+                             "of the graph")
+    parser.add_argument("--features-in-rows", action="store_true",
+                        help="the --features matrix is features × samples (one row per feature, first column the "
+                             "feature ids)")
+    parser.add_argument("--allow-unmatched", action="store_true",
+                        help="write the graph even when no feature of --features is a node of it")
     parser.add_argument("--feature-type", default="protein", help="node type of those features (default protein)")
     parser.add_argument("--min-size", type=int, help="prune pathways with fewer members (members re-attached upward)")
     parser.add_argument("--max-size", type=int, help="prune pathways with more members")
@@ -170,8 +238,11 @@ def add_parser(subparsers) -> None:
     info.set_defaults(func=_cmd_info)
     exp = sub.add_parser("export", help="export a saved graph")
     exp.add_argument("graph", help="saved graph directory")
-    exp.add_argument("--format", choices=EXPORT_FORMATS, default="ttl")
-    exp.add_argument("-o", "--output", required=True)
+    exp.add_argument("--format", choices=EXPORT_FORMATS, default="ttl",
+                     help="ttl (Turtle written one triple per line, fast; the default), ttl-pretty (Turtle with "
+                          "prefixes, grouped by subject; slower), nt (N-Triples), "
+                          "rdfxml (RDF/XML), graphml, or dir (the saved-graph directory format)")
+    exp.add_argument("-o", "--output", required=True, help="output file (a directory for --format dir)")
     exp.set_defaults(func=_cmd_export)
     src = sub.add_parser("sources", help="list the available source adapters")
     src.set_defaults(func=_cmd_sources)
