@@ -1,34 +1,42 @@
-"""``binn-graph train`` and ``binn-graph predict``: fit a BINN on a matrix plus a saved graph; predict from a run.
+"""binn-graph train and binn-graph predict: fit a BINN on a matrix plus a saved graph; predict from a run.
 
-A run directory holds ``model.pt`` (weights, architecture, preprocessing; loaded with
-``weights_only``), ``config.json``, ``metrics.json`` and ``build_report.tsv``.
+A run directory holds model.pt (weights, architecture, preprocessing; loaded with weights_only), config.json (the
+inputs by absolute path and SHA-256 content hash, and the settings), metrics.json and build_report.tsv. It can be
+used from any working directory.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from sklearn.base import clone
 from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import KFold, StratifiedKFold, cross_val_predict
+from sklearn.model_selection import KFold, StratifiedKFold
 
 from kg import KnowledgeGraph
 
-from ..errors import DataValidationError
+from ..errors import BINNError, CheckpointError, DataValidationError
 from ..estimators import BINNClassifier, BINNRegressor
-from ..io import read_matrix, read_target
+from ..io import (ORIENTATION, check_orientation, input_record, read_matrix, read_run_config, read_target,
+                  write_run_config)
 from ..metrics import regression_scores
 
-__all__ = ["add_parser", "train_run", "predict_run"]
+__all__ = ["add_parser", "train_run", "predict_run", "cross_validate", "load_run_model"]
+
+logger = logging.getLogger(__name__)
 
 _PARAMS = ("input_type", "mode", "n_levels", "node_width", "activation", "dropout", "heads", "impute", "max_epochs",
            "batch_size", "lr", "weight_decay", "l1", "l2", "patience", "empty_columns", "random_state")
 _DEFAULTS = BINNClassifier().get_params()  # the command line's defaults are the estimators' own
+_EMPTY_WARNING = "no value in these rows"
 
 
 def _metrics(task: str, y, pred, proba) -> dict:
@@ -40,47 +48,112 @@ def _metrics(task: str, y, pred, proba) -> dict:
     return regression_scores(y, pred)
 
 
+def _cli_option(message: str) -> str:
+    """The estimator's parameter names as the command line spells them."""
+    return message.replace("empty_columns='raise'", "--empty-columns raise").replace(
+        "empty_columns='warn'", "--empty-columns warn")
+
+
+def fit_reporting(model, X: pd.DataFrame, y, name: str = "") -> None:
+    """``model.fit(X, y)`` whose errors and empty-column warnings name ``name`` (a CV fold) and the options."""
+    prefix = f"{name}: " if name else ""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            model.fit(X, y)
+        except BINNError as exc:
+            if not name:
+                raise
+            raise DataValidationError(f"{prefix}({len(X)} training samples) {_cli_option(str(exc))}") from exc
+    for w in caught:
+        message = str(w.message)
+        if _EMPTY_WARNING in message:
+            message = f"{prefix}{_cli_option(message)}; --empty-columns report imputes them silently"
+        warnings.warn_explicit(message, w.category, w.filename, w.lineno)
+
+
+def cross_validate(estimator, X: pd.DataFrame, y, *, folds: int, task: str, random_state: int | None) -> dict:
+    """K-fold cross-validated metrics; each fold is fitted under the estimator's ``empty_columns`` policy and the
+    input columns a fold's training rows leave without a value are reported per fold (warning and metrics)."""
+    splitter = (StratifiedKFold if task == "classification" else KFold)(folds, shuffle=True,
+                                                                       random_state=random_state)
+    classification = task == "classification"
+    y_values = np.asarray(y)
+    out = None
+    empty: dict[str, list[str]] = {}
+    for k, (train_idx, test_idx) in enumerate(splitter.split(X, y_values), start=1):
+        name = f"CV fold {k}/{folds}"
+        model = clone(estimator)
+        fit_reporting(model, X.iloc[train_idx], y.iloc[train_idx], name)
+        unobserved = [str(c) for c in getattr(model.preprocessor_, "unobserved_", [])]
+        if unobserved:
+            empty[f"fold {k}"] = unobserved
+        part = model.predict_proba(X.iloc[test_idx]) if classification else model.predict(X.iloc[test_idx])
+        if out is None:
+            out = np.zeros((len(X),) + part.shape[1:], dtype=np.float64)
+        out[test_idx] = part
+    if classification:
+        classes = np.unique(y_values)
+        metrics = _metrics(task, y_values, classes[np.argmax(out, axis=1)], out)
+    else:
+        metrics = _metrics(task, y_values, out, None)
+    metrics["folds"] = folds
+    metrics["empty_columns"] = empty  # per fold: input columns with no value in its training rows (imputed)
+    return metrics
+
+
+def _check_args(args: argparse.Namespace) -> None:
+    if args.cv and args.cv < 2:
+        raise DataValidationError(f"--cv {args.cv}: cross-validation needs at least 2 folds (0 skips it)")
+
+
 def train_run(args: argparse.Namespace) -> Path:
+    _check_args(args)
     out = Path(args.output)
-    out.mkdir(parents=True, exist_ok=True)
+    if out.exists() and not out.is_dir():
+        raise DataValidationError(f"{out}: exists and is not a directory; give a new run directory with -o")
     graph = KnowledgeGraph.load(args.graph)
     X = read_matrix(args.data, features_in_rows=args.features_in_rows)
+    if not graph.num_nodes(args.input_type):
+        raise DataValidationError(f"--input-type {args.input_type}: the graph {args.graph} has no "
+                                  f"{args.input_type!r} nodes; its node types are {', '.join(graph.node_types)}")
+    check_orientation(X, graph.node_ids(args.input_type), path=args.data,
+                      what=f"{args.input_type} nodes of the graph {args.graph}", features_in_rows=args.features_in_rows)
     y = read_target(args.target, args.target_column)
     common = X.index.intersection(y.index)
     only_x, only_y = X.index.difference(y.index), y.index.difference(X.index)
-    if len(only_x) or len(only_y):
-        print(f"joined by sample id: {len(common)} samples; {len(only_x)} only in the data "
-              f"(e.g. {list(only_x[:3])}), {len(only_y)} only in the target (e.g. {list(only_y[:3])})",
-              file=sys.stderr)
     if not len(common):
-        raise DataValidationError("no sample id is shared by the data and the target")
+        raise DataValidationError(f"no sample id is shared by the data {args.data} (e.g. {list(X.index[:3])}) and "
+                                  f"the target {args.target} (e.g. {list(y.index[:3])}); both are keyed by the "
+                                  "sample ids in their first column")
+    if len(only_x) or len(only_y):
+        logger.warning(f"joined by sample id: {len(common)} samples; {len(only_x)} only in the data "
+                       f"(e.g. {list(only_x[:3])}), {len(only_y)} only in the target (e.g. {list(only_y[:3])})")
     X, y = X.loc[common], y.loc[common]
+    no_target = np.asarray(y.isna()).reshape(len(y), -1).any(axis=1)
+    if no_target.any():
+        raise DataValidationError(f"{args.target}: {int(no_target.sum())} samples have no target value (e.g. "
+                                  f"{list(y.index[no_target][:3])}); remove them or fill them in")
     params = {k: getattr(args, k) for k in _PARAMS}
     cls = BINNClassifier if args.task == "classification" else BINNRegressor
     estimator = cls(graph, **params)
     metrics: dict = {"n_samples": int(len(X)), "n_columns": int(X.shape[1])}
     start = time.perf_counter()
-    if args.cv and args.cv > 1:
-        splitter = (StratifiedKFold if args.task == "classification" else KFold)(
-            args.cv, shuffle=True, random_state=args.random_state)
-        method = "predict_proba" if args.task == "classification" else "predict"
-        cv_out = cross_val_predict(cls(graph, **params), X, y, cv=splitter, method=method)
-        if args.task == "classification":
-            classes = np.unique(y)
-            metrics["cv"] = _metrics(args.task, y, classes[np.argmax(cv_out, axis=1)], cv_out)
-        else:
-            metrics["cv"] = _metrics(args.task, y, cv_out, None)
-        metrics["cv"]["folds"] = args.cv
-    estimator.fit(X, y)
+    if args.cv:
+        metrics["cv"] = cross_validate(estimator, X, y, folds=args.cv, task=args.task, random_state=args.random_state)
+    fit_reporting(estimator, X, y)
     metrics["fit_seconds"] = round(time.perf_counter() - start, 2)
-    metrics["layer_sizes"] = estimator.architecture_.layer_sizes
-    metrics["connection_counts"] = estimator.architecture_.connection_counts
+    metrics["layer_sizes"] = [int(v) for v in estimator.architecture_.layer_sizes]
+    metrics["connection_counts"] = [int(v) for v in estimator.architecture_.connection_counts]
     metrics["epochs_run"] = len(estimator.history_.train_loss)
+    out.mkdir(parents=True, exist_ok=True)
     estimator.save(out / "model.pt")
-    config = {"command": " ".join(sys.argv), "task": args.task, "graph": str(args.graph), "data": str(args.data),
-              "target": str(args.target), "target_column": args.target_column,
-              "features_in_rows": args.features_in_rows, "params": params}
-    (out / "config.json").write_text(json.dumps(config, indent=2))
+    config = {"command": " ".join(sys.argv), "task": args.task, "graph": str(Path(args.graph).resolve()),
+              "data": str(Path(args.data).resolve()), "target": str(Path(args.target).resolve()),
+              "target_column": args.target_column, "features_in_rows": args.features_in_rows, "params": params,
+              "inputs": {"graph": input_record(args.graph), "data": input_record(args.data),
+                         "target": input_record(args.target)}}
+    write_run_config(out, config)
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
     report = pd.concat([graph.report.to_frame().assign(stage="graph"),
                         estimator.report_.to_frame().assign(stage="model")], ignore_index=True)
@@ -90,12 +163,29 @@ def train_run(args: argparse.Namespace) -> Path:
     return out
 
 
+def load_run_model(run: str | Path, config: dict | None = None):
+    """The fitted estimator of a run directory (``model.pt``)."""
+    run = Path(run)
+    config = read_run_config(run) if config is None else config
+    path = run / "model.pt"
+    if not path.is_file():
+        raise CheckpointError(f"{run}: no model.pt; is it a run directory written by `binn-graph train`?")
+    cls = BINNRegressor if config.get("task") == "regression" else BINNClassifier
+    return cls.load(path)
+
+
+def model_input_ids(model) -> list[str]:
+    """The input columns a fitted estimator matches by name."""
+    names = getattr(model, "feature_names_in_", None)
+    return [str(c) for c in (names if names is not None else model.architecture_.input_ids)]
+
+
 def predict_run(args: argparse.Namespace) -> Path:
     run = Path(args.run)
-    config = json.loads((run / "config.json").read_text()) if (run / "config.json").is_file() else {}
-    cls = BINNRegressor if config.get("task") == "regression" else BINNClassifier
-    model = cls.load(run / "model.pt")
+    model = load_run_model(run)
     X = read_matrix(args.data, features_in_rows=args.features_in_rows)
+    check_orientation(X, model_input_ids(model), path=args.data, what=f"input columns of the run {run}",
+                      features_in_rows=args.features_in_rows)
     if isinstance(model, BINNClassifier):
         proba = model.predict_proba(X)
         out = pd.DataFrame(proba, index=X.index, columns=[f"p_{c}" for c in model.classes_])
@@ -111,43 +201,99 @@ def predict_run(args: argparse.Namespace) -> Path:
     return target
 
 
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, not {text}")
+    return value
+
+
+def _nonnegative_float(text: str) -> float:
+    value = float(text)
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"must be a number ≥ 0, not {text}")
+    return value
+
+
+def _fraction(text: str) -> float:
+    value = float(text)
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"must lie in [0, 1), not {text}")
+    return value
+
+
+_positive_int.__name__ = "positive integer"
+_nonnegative_float.__name__ = "number"
+_fraction.__name__ = "fraction"
+
+
 def _model_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--input-type", default=_DEFAULTS["input_type"],
-                        help="node type of the data columns (default protein)")
-    parser.add_argument("--mode", choices=["dag", "layered"], default=_DEFAULTS["mode"])
-    parser.add_argument("--n-levels", type=int, help="depth for --mode layered")
-    parser.add_argument("--node-width", type=int, default=_DEFAULTS["node_width"])
-    parser.add_argument("--activation", default=_DEFAULTS["activation"])
-    parser.add_argument("--dropout", type=float, default=_DEFAULTS["dropout"])
-    parser.add_argument("--heads", choices=["root", "all_levels"], default=_DEFAULTS["heads"])
-    parser.add_argument("--impute", choices=["mean", "zero", "mask"], default=_DEFAULTS["impute"])
-    parser.add_argument("--max-epochs", type=int, default=_DEFAULTS["max_epochs"])
-    parser.add_argument("--batch-size", type=int, default=_DEFAULTS["batch_size"])
-    parser.add_argument("--lr", type=float, default=_DEFAULTS["lr"])
-    parser.add_argument("--weight-decay", type=float, default=_DEFAULTS["weight_decay"])
-    parser.add_argument("--l1", type=float, default=_DEFAULTS["l1"])
-    parser.add_argument("--l2", type=float, default=_DEFAULTS["l2"])
-    parser.add_argument("--patience", type=int, default=_DEFAULTS["patience"])
-    parser.add_argument("--empty-columns", choices=["warn", "raise", "report"], default=_DEFAULTS["empty_columns"])
-    parser.add_argument("--random-state", type=int, default=0)
+    d = _DEFAULTS
+    parser.add_argument("--input-type", default=d["input_type"],
+                        help=f"node type of the data columns in the graph (default {d['input_type']})")
+    parser.add_argument("--mode", choices=["dag", "layered"], default=d["mode"],
+                        help="dag: the whole hierarchy, levels by longest path (default); layered: --n-levels "
+                             "levels below the root with copy nodes (binn/P-NET compatible)")
+    parser.add_argument("--n-levels", type=_positive_int, help="levels below the root, for --mode layered")
+    parser.add_argument("--node-width", type=_positive_int, default=d["node_width"],
+                        help=f"units per latent node (default {d['node_width']})")
+    parser.add_argument("--activation", choices=["tanh", "relu", "sigmoid", "elu", "leaky_relu", "identity"],
+                        default=d["activation"], help=f"activation of every latent level (default {d['activation']})")
+    parser.add_argument("--dropout", type=_fraction, default=d["dropout"],
+                        help=f"dropout after normalisation, in [0, 1) (default {d['dropout']})")
+    parser.add_argument("--heads", choices=["root", "all_levels"], default=d["heads"],
+                        help="root: read the output from the root (default); all_levels: add a readout per level "
+                             "(binn's heads ensemble)")
+    parser.add_argument("--impute", choices=["mean", "zero", "mask"], default=d["impute"],
+                        help="missing inputs: training-row mean (default), zero, or value plus a missingness "
+                             "indicator (mask)")
+    parser.add_argument("--max-epochs", type=_positive_int, default=d["max_epochs"],
+                        help=f"epoch cap; early stopping usually ends sooner (default {d['max_epochs']})")
+    parser.add_argument("--batch-size", type=_positive_int, default=d["batch_size"],
+                        help=f"samples per optimiser step (default {d['batch_size']})")
+    parser.add_argument("--lr", type=_nonnegative_float, default=d["lr"],
+                        help=f"Adam's learning rate, halved on a validation plateau (default {d['lr']})")
+    parser.add_argument("--weight-decay", type=_nonnegative_float, default=d["weight_decay"],
+                        help=f"Adam's L2 on every parameter (default {d['weight_decay']})")
+    parser.add_argument("--l1", type=_nonnegative_float, default=d["l1"],
+                        help=f"L1 penalty on the edge weights (default {d['l1']})")
+    parser.add_argument("--l2", type=_nonnegative_float, default=d["l2"],
+                        help=f"L2 penalty on the edge weights (default {d['l2']})")
+    parser.add_argument("--patience", type=_positive_int, default=d["patience"],
+                        help=f"stop after this many epochs without validation improvement (default {d['patience']})")
+    parser.add_argument("--empty-columns", choices=["warn", "raise", "report"], default=d["empty_columns"],
+                        help="input columns with no value in the training rows (a rare protein missing from a CV "
+                             "fold): impute and warn naming them and the fold (warn, default), impute silently "
+                             "(report), or refuse (raise)")
+    parser.add_argument("--random-state", type=int, default=0,
+                        help="seed of the validation split, initialisation, batch order and CV folds (default 0)")
 
 
 def add_parser(subparsers) -> None:
     train = subparsers.add_parser("train", help="train a BINN on a data matrix and a saved graph")
     train.add_argument("--graph", required=True, help="saved graph directory (binn-graph kg build)")
-    train.add_argument("--data", required=True, help="CSV/TSV/parquet matrix, samples × features (first column ids)")
-    train.add_argument("--features-in-rows", action="store_true", help="the matrix is features × samples")
-    train.add_argument("--target", required=True, help="table of targets keyed by sample id (first column)")
-    train.add_argument("--target-column", help="target column (comma-separated for several regression targets)")
-    train.add_argument("--task", choices=["classification", "regression"], default="classification")
-    train.add_argument("--cv", type=int, default=0, help="also report K-fold cross-validated metrics")
-    train.add_argument("-o", "--output", required=True, help="run directory")
+    train.add_argument("--data", required=True,
+                       help=f"CSV/TSV/parquet data matrix, {ORIENTATION} (ids matched to the graph's nodes)")
+    train.add_argument("--features-in-rows", action="store_true",
+                       help="the --data matrix is features × samples (one row per feature, first column the "
+                            "feature ids), like the bundled AKI file")
+    train.add_argument("--target", required=True,
+                       help="CSV/TSV/parquet table of targets, one row per sample, sample ids in the first column")
+    train.add_argument("--target-column",
+                       help="target column (comma-separated for several regression targets); needed when the "
+                            "target table has more than one column")
+    train.add_argument("--task", choices=["classification", "regression"], default="classification",
+                       help="classification (default) or regression")
+    train.add_argument("--cv", type=int, default=0, metavar="K",
+                       help="also report K-fold cross-validated metrics (K ≥ 2; 0, the default, skips it)")
+    train.add_argument("-o", "--output", required=True, help="run directory to write")
     _model_arguments(train)
     train.set_defaults(func=train_run)
     predict = subparsers.add_parser("predict", help="predict with a trained run")
-    predict.add_argument("run", help="run directory written by binn-graph train")
-    predict.add_argument("--data", required=True)
-    predict.add_argument("--features-in-rows", action="store_true")
-    predict.add_argument("-o", "--output", required=True, help="predictions TSV")
+    predict.add_argument("run", help="run directory written by binn-graph train (usable from any directory)")
+    predict.add_argument("--data", required=True,
+                         help=f"CSV/TSV/parquet data matrix to predict, {ORIENTATION}")
+    predict.add_argument("--features-in-rows", action="store_true",
+                         help="the --data matrix is features × samples")
+    predict.add_argument("-o", "--output", required=True, help="predictions TSV to write")
     predict.set_defaults(func=predict_run)
-
