@@ -1,17 +1,20 @@
-"""``binn-graph degradation build|fit|simulate|specificity``: peptidome degradation graphs from the command line.
+"""binn-graph degradation build|fit|simulate|specificity: peptidome degradation graphs from the command line.
 
-Inputs are a FASTA file and a peptide table (CSV/TSV): a ``Peptide`` column, an optional ``Protein`` column (needed
+Inputs are a FASTA file and a peptide table (CSV/TSV): a Peptide column, an optional Protein column (needed
 when the FASTA holds several proteins) and intensity columns (every other numeric column, or those matching
-``--columns``). Exact duplicate peptide rows are averaged and reported. A peptide equal to the whole protein
-sequence is the intact protein (the graph's root). ``--missing`` says what an empty intensity means: refuse
-(``error``), not detected = 0 (``zero``), or average over the replicates that detected the peptide
-(``detected``, the degradation-graphs paper's convention).
+--columns). Exact duplicate peptide rows are averaged and reported. A peptide equal to the whole protein
+sequence is the intact protein (the graph's root). Intensities are linear unless --log2 says they are log2; a table
+that looks log2 (values within about 5-40, -inf or negative cells) is warned about, and -inf cells without --log2 are
+refused. --missing says what an empty intensity means: refuse (error), not detected = 0 (zero), or average over
+the replicates that detected the peptide (detected, the degradation-graphs paper's convention).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
+import re
 from pathlib import Path
 
 import matplotlib
@@ -23,41 +26,123 @@ import pandas as pd  # noqa: E402
 
 from ..degradation import (ENZYMES, build_graphs, cleavage_specificity, fit, plot_graph, plot_inflow,  # noqa: E402
                            observed_peptides, plot_specificity, read_fasta, simulate)
+from ..degradation.scale import LINEAR_MIN_MAX, check_scale  # noqa: E402
 from ..errors import DataValidationError  # noqa: E402
+from ..io import _read_any  # noqa: E402
+from .train import _positive_int  # noqa: E402
 
 __all__ = ["add_parser"]
+
+logger = logging.getLogger(__name__)
 
 
 def _read_table(path: str) -> pd.DataFrame:
     p = Path(path)
     if not p.is_file():
-        raise DataValidationError(f"{p}: no such peptide table")
-    return pd.read_csv(p, sep="\t" if p.suffix in (".tsv", ".txt") else ",")
+        raise DataValidationError(f"{p}: no such peptide table" + (" (a directory)" if p.is_dir() else ""))
+    table = _read_any(p, index_col=None)
+    if table.empty:
+        raise DataValidationError(f"{p}: the peptide table has a header but no rows")
+    return table
+
+
+def _read_sequences(path: str) -> dict:
+    p = Path(path)
+    if not p.is_file():
+        raise DataValidationError(f"{p}: no such FASTA file" + (" (a directory)" if p.is_dir() else ""))
+    try:
+        return read_fasta(p)
+    except UnicodeDecodeError as exc:
+        raise DataValidationError(f"{p}: not a text FASTA file ({exc.reason} at byte {exc.start})") from None
+
+
+def _cells(cells: list[tuple[str, str]], table: pd.DataFrame, args) -> str:
+    """Cells named for the user: peptide, column and the file's line (the first five)."""
+    peptides = table[args.peptide_column].astype(str) if args.peptide_column in table.columns else None
+    named = [f"{peptides.loc[int(row)] + ', ' if peptides is not None else ''}{col} (line {int(row) + 2})"
+             for row, col in cells[:5]]
+    return "; ".join(named) + (f"; and {len(cells) - 5} more" if len(cells) > 5 else "")
+
+
+def _intensities(table: pd.DataFrame, keys: list[str], args) -> pd.DataFrame:
+    """The intensity columns as numbers: every numeric column, or those matching --columns (numeric or refused)."""
+    values = table.drop(columns=keys)
+    if args.columns:
+        values = values.filter(regex=args.columns)
+        bad = [c for c in values.columns if not pd.api.types.is_numeric_dtype(values[c])]
+        if bad:
+            column = bad[0]
+            numbers = pd.to_numeric(values[column], errors="coerce")
+            row = int(np.flatnonzero(numbers.isna() & values[column].notna())[0])
+            raise DataValidationError(f"{args.peptides}, line {row + 2}, column {column!r}: "
+                                      f"{values[column].iloc[row]!r} is not a number; --columns {args.columns!r} "
+                                      "must select intensity columns only")
+    else:
+        values = values.select_dtypes("number")
+    if values.empty:
+        raise DataValidationError(f"{args.peptides}: no intensity columns"
+                                  + (f" match --columns {args.columns!r}" if args.columns else
+                                     f" (no numeric column besides {', '.join(keys)}); found "
+                                     f"{list(table.columns)}"))
+    return values.astype(float)
+
+
+def _check_scale(values: pd.DataFrame, table: pd.DataFrame, args) -> None:
+    """Refuse what cannot be right (-inf without --log2, +inf, overflowing 2**x) and warn about a log2-looking
+    table fitted as linear."""
+    scale = check_scale(values)
+    if scale.plus_inf:
+        raise DataValidationError(f"{args.peptides}: {len(scale.plus_inf)} intensities are +inf "
+                                  f"({_cells(scale.plus_inf, table, args)}); fix or remove them")
+    if args.log2:
+        if scale.looks_linear:
+            raise DataValidationError(f"{args.peptides}: --log2 says the intensities are log2, but {scale.reason} "
+                                      f"(above {LINEAR_MIN_MAX:g}, 2**x overflows); leave out --log2 for linear "
+                                      "intensities")
+        return
+    if scale.minus_inf:
+        raise DataValidationError(f"{args.peptides}: {len(scale.minus_inf)} intensities are -inf "
+                                  f"({_cells(scale.minus_inf, table, args)}): the table looks log2 (log2 of a zero "
+                                  "area is -inf); pass --log2 to convert it to linear intensities (2**x, so -inf "
+                                  "becomes 0, not detected)")
+    if scale.looks_log2:
+        logger.warning(f"{args.peptides}: the intensities look log2: {scale.reason}. They are fitted as linear "
+                       "intensities; pass --log2 if they are log2 (the fit differs)")
 
 
 def _load(args) -> tuple[list, list]:
     """Graphs and per-protein intensity tables (linear scale) aligned by protein."""
     table = _read_table(args.peptides)
-    graphs = build_graphs(args.fasta, table, protein_column=args.protein_column, peptide_column=args.peptide_column,
+    sequences = _read_sequences(args.fasta)
+    for column, option in ((args.peptide_column, "--peptide-column"),):
+        if column not in table.columns:
+            raise DataValidationError(f"{args.peptides}: no {column!r} column (found {list(table.columns)}); name "
+                                      f"the peptide column with {option}")
+    if args.protein_column not in table.columns and len(sequences) > 1:
+        raise DataValidationError(f"{args.peptides}: no {args.protein_column!r} column (found "
+                                  f"{list(table.columns)}), and {args.fasta} holds {len(sequences)} proteins; add a "
+                                  "column naming each peptide's protein (--protein-column)")
+    keys = [c for c in (args.protein_column, args.peptide_column) if c in table.columns]
+    values = _intensities(table, keys, args) if getattr(args, "fit_inputs", False) else None
+    if values is not None:
+        _check_scale(values, table, args)
+    graphs = build_graphs(sequences, table, protein_column=args.protein_column, peptide_column=args.peptide_column,
                           edges=args.edges)
     for g in graphs:
-        print(g.report)
-    if not getattr(args, "fit_inputs", False):
+        logger.info(str(g.report))
+    if values is None:
         return graphs, []
-    keys = [c for c in (args.protein_column, args.peptide_column) if c in table.columns]
-    values = table.drop(columns=keys)
-    values = values.filter(regex=args.columns) if args.columns else values.select_dtypes("number")
-    if values.empty:
-        raise DataValidationError(f"{args.peptides}: no intensity columns"
-                                  + (f" match {args.columns!r}" if args.columns else " (no numeric columns)"))
     if values.isna().any().any():
         if args.missing == "error":
-            raise DataValidationError(f"{args.peptides}: {int(values.isna().sum().sum())} missing intensities; "
+            rows, cols = np.nonzero(values.isna().to_numpy())
+            cells = _cells([(str(values.index[r]), str(values.columns[c])) for r, c in zip(rows, cols)], table, args)
+            raise DataValidationError(f"{args.peptides}: {int(values.isna().sum().sum())} missing intensities "
+                                      f"({cells}); "
                                       "pass --missing zero (not detected = 0) or --missing detected (mean over "
                                       "the replicates that detected the peptide)")
         meaning = "not detected (0)" if args.missing == "zero" else \
             "not detected; replicate means over the detecting replicates"
-        print(f"{int(values.isna().sum().sum())} missing intensities treated as {meaning}")
+        logger.info(f"{int(values.isna().sum().sum())} missing intensities treated as {meaning}")
     if args.log2:
         values = np.power(2.0, values)
     values[keys] = table[keys]
@@ -139,7 +224,7 @@ def specificity_command(args) -> Path:
 def simulate_command(args) -> Path:
     if bool(args.fasta) == bool(args.sequence):
         raise DataValidationError("give exactly one of --fasta and --sequence")
-    sequences = read_fasta(args.fasta) if args.fasta else {args.protein_id: args.sequence}
+    sequences = _read_sequences(args.fasta) if args.fasta else {args.protein_id: args.sequence}
     abundances, graphs = simulate(sequences, args.enzyme, args.n_events, seed=args.seed, min_length=args.min_length,
                                   max_length=args.max_length)
     out = _output(args)
@@ -156,33 +241,67 @@ def simulate_command(args) -> Path:
     return out
 
 
+def _regex(text: str) -> str:
+    try:
+        re.compile(text)
+    except re.error as exc:
+        raise argparse.ArgumentTypeError(f"not a regular expression ({exc})") from None
+    return text
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number, not {text}")
+    return value
+
+
+_regex.__name__ = "regular expression"
+_positive_float.__name__ = "positive number"
+
+
 def _inputs(parser, fit_inputs: bool) -> None:
-    parser.add_argument("--fasta", required=True, help="protein sequences (FASTA)")
-    parser.add_argument("--peptides", required=True, help="peptide table (CSV or TSV)")
-    parser.add_argument("--protein-column", default="Protein")
-    parser.add_argument("--peptide-column", default="Peptide")
-    parser.add_argument("--edges", choices=["closure", "hasse"], default="closure")
+    parser.add_argument("--fasta", required=True, help="protein sequences (FASTA; UniProt headers give accessions)")
+    parser.add_argument("--peptides", required=True,
+                        help="peptide table (CSV, or TSV named .tsv/.txt): one row per peptide, a peptide column, "
+                             "an optional protein column and intensity columns")
+    parser.add_argument("--protein-column", default="Protein",
+                        help="column naming each peptide's protein (default Protein; optional for a one-protein "
+                             "FASTA)")
+    parser.add_argument("--peptide-column", default="Peptide", help="column of peptide sequences (default Peptide)")
+    parser.add_argument("--edges", choices=["closure", "hasse"], default="closure",
+                        help="closure: an edge wherever one peptide can be cut out of another (default); hasse: "
+                             "its transitive reduction (only direct cuts)")
     parser.add_argument("-o", "--output", required=True, help="output directory")
     parser.set_defaults(fit_inputs=fit_inputs)
     if fit_inputs:
-        parser.add_argument("--columns", help="regular expression selecting intensity columns (default: numeric)")
-        parser.add_argument("--log2", action="store_true", help="intensities are log2 (converted to linear)")
+        parser.add_argument("--columns", type=_regex,
+                            help="regular expression selecting the intensity columns (default: every numeric column)")
+        parser.add_argument("--log2", action="store_true",
+                            help="intensities are log2 (converted to linear 2**x; -inf becomes 0); a table that "
+                                 "looks log2 without this flag is warned about, one with -inf cells refused")
         parser.add_argument("--missing", choices=["error", "zero", "detected"], default="error",
-                            help="missing intensities: refuse; treat as not detected (0); or average each peptide "
-                                 "over the replicates that detected it")
-        parser.add_argument("--method", choices=["gd", "lp"], default="gd")
-        parser.add_argument("--replicates", choices=["mean", "each"], default="mean")
-        parser.add_argument("--epochs", type=int, default=1000)
-        parser.add_argument("--lr", type=float, default=0.05)
-        parser.add_argument("--seed", type=int, default=0)
+                            help="missing intensities: refuse (error, default); treat as not detected, 0 (zero); or "
+                                 "average each peptide over the replicates that detected it (detected)")
+        parser.add_argument("--method", choices=["gd", "lp"], default="gd",
+                            help="gd: gradient descent on the squared error (default); lp: exact mass conservation, "
+                                 "the minimum-norm flow with the feasible range from two linear programs")
+        parser.add_argument("--replicates", choices=["mean", "each"], default="mean",
+                            help="fit the replicate mean (default) or every replicate (adds replicates.tsv)")
+        parser.add_argument("--epochs", type=_positive_int, default=1000,
+                            help="gradient-descent epochs (method gd; default 1000)")
+        parser.add_argument("--lr", type=_positive_float, default=0.05,
+                            help="gradient-descent learning rate (method gd; default 0.05)")
+        parser.add_argument("--seed", type=int, default=0, help="random seed of the initialisation (default 0)")
 
 
 def add_parser(subparsers) -> None:
-    parser = subparsers.add_parser("degradation", help="peptidome degradation graphs and the flow model")
+    parser = subparsers.add_parser("degradation", help="peptidome degradation graphs and the flow model",
+                                   description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="degradation_command", required=True)
     build = sub.add_parser("build", help="build degradation graphs from a FASTA and a peptide table")
     _inputs(build, fit_inputs=False)
-    build.add_argument("--plots", type=int, default=3, help="draw the first N graphs")
+    build.add_argument("--plots", type=int, default=3, help="draw the first N graphs (default 3)")
     build.set_defaults(func=build_command)
     fitp = sub.add_parser("fit", help="fit the flow model (hidden activity with its feasible range)")
     _inputs(fitp, fit_inputs=True)
@@ -191,13 +310,15 @@ def add_parser(subparsers) -> None:
     _inputs(spec, fit_inputs=True)
     spec.set_defaults(func=specificity_command)
     sim = sub.add_parser("simulate", help="simulate a digest with a known true graph")
-    sim.add_argument("--fasta", help="proteins to digest (FASTA)")
-    sim.add_argument("--sequence", help="one sequence instead of --fasta")
-    sim.add_argument("--protein-id", default="protein")
-    sim.add_argument("--enzyme", choices=sorted(ENZYMES), default="trypsin")
-    sim.add_argument("--n-events", type=int, default=500)
-    sim.add_argument("--min-length", type=int, default=6)
-    sim.add_argument("--max-length", type=int, default=50)
-    sim.add_argument("--seed", type=int, default=0)
+    sim.add_argument("--fasta", help="proteins to digest (FASTA); or give --sequence")
+    sim.add_argument("--sequence", help="one protein sequence instead of --fasta")
+    sim.add_argument("--protein-id", default="protein", help="id of the --sequence protein (default protein)")
+    sim.add_argument("--enzyme", choices=sorted(ENZYMES), default="trypsin", help="protease (default trypsin)")
+    sim.add_argument("--n-events", type=_positive_int, default=500,
+                     help="cleavage events per protein (default 500)")
+    sim.add_argument("--min-length", type=_positive_int, default=6,
+                     help="shortest observable peptide (default 6)")
+    sim.add_argument("--max-length", type=_positive_int, default=50, help="longest observable peptide (default 50)")
+    sim.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     sim.add_argument("-o", "--output", required=True, help="output directory")
     sim.set_defaults(func=simulate_command)
