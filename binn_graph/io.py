@@ -15,6 +15,7 @@ import logging
 from os import PathLike
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .errors import DataValidationError
@@ -97,7 +98,27 @@ def read_matrix(path: str | PathLike, *, features_in_rows: bool = False) -> pd.D
     if frame.index.duplicated().any():
         dup = frame.index[frame.index.duplicated()].unique().tolist()
         raise DataValidationError(f"{path}: duplicated sample ids {dup[:5]}")
+    _check_numeric(frame, path, features_in_rows)
     return frame
+
+
+def _check_numeric(frame: pd.DataFrame, path, features_in_rows: bool) -> None:
+    """Every value a number (or empty): name the first cell that is not, by sample, feature and line."""
+    for column in frame.columns:
+        values = frame[column]
+        if pd.api.types.is_numeric_dtype(values):
+            continue
+        numbers = pd.to_numeric(values, errors="coerce")
+        bad = numbers.isna() & values.notna()
+        if not bad.any():
+            continue
+        position = int(np.flatnonzero(bad.to_numpy())[0])
+        sample = frame.index[position]
+        line = frame.columns.get_loc(column) + 2 if features_in_rows else position + 2
+        raise DataValidationError(
+            f"{path}, line {line}: {values.iloc[position]!r} (sample {sample!r}, feature {column!r}) is not a number; "
+            f"{int(bad.sum())} such value(s) for this feature. Data matrices hold numbers only, with empty cells "
+            "for missing values")
 
 
 def check_orientation(frame: pd.DataFrame, known, *, path, what: str, features_in_rows: bool = False,

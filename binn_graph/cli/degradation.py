@@ -298,7 +298,7 @@ def _inputs(parser, fit_inputs: bool) -> None:
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser("degradation", help="peptidome degradation graphs and the flow model",
                                    description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="degradation_command", required=True)
+    sub = parser.add_subparsers(dest="degradation_command", required=True, metavar="COMMAND")
     build = sub.add_parser("build", help="build degradation graphs from a FASTA and a peptide table")
     _inputs(build, fit_inputs=False)
     build.add_argument("--plots", type=int, default=3, help="draw the first N graphs (default 3)")

@@ -23,6 +23,7 @@ from kg.sources import gmt, reactome, sbml, sif
 
 from ..baselines import linear_model
 from ..datasets import load_aki
+from ..errors import DataValidationError
 from ..estimators import BINNClassifier
 from .kg import export, info_text
 
@@ -36,6 +37,8 @@ AKI_SETTINGS: dict = {}
 def run_demo(output: str | Path, *, export_rdf: bool = True, train: bool = True) -> Path:
     """Run the demo into directory ``output`` and return the saved graph's path."""
     out = Path(output)
+    if out.exists() and not out.is_dir():
+        raise DataValidationError(f"{out}: exists and is not a directory; give an output directory with -o")
     out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     rx = reactome.load(**reactome_files(), version=REACTOME_VERSION)

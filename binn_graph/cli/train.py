@@ -107,6 +107,23 @@ def _check_args(args: argparse.Namespace) -> None:
         raise DataValidationError(f"--cv {args.cv}: cross-validation needs at least 2 folds (0 skips it)")
 
 
+def _check_target(y, args: argparse.Namespace) -> None:
+    """A classification target with two classes or more; a regression target of numbers (named by file and column)."""
+    frame = y.to_frame() if isinstance(y, pd.Series) else y
+    for column in frame.columns:
+        values = frame[column]
+        if args.task == "classification":
+            classes = sorted(map(str, values.unique()))
+            if len(classes) < 2:
+                raise DataValidationError(f"{args.target}, column {column!r}: one class only ({', '.join(classes)}) "
+                                          f"in the {len(values)} samples shared with the data; classification "
+                                          "needs at least two")
+        elif not pd.api.types.is_numeric_dtype(values):
+            bad = values[pd.to_numeric(values, errors="coerce").isna()]
+            raise DataValidationError(f"{args.target}, column {column!r}: {bad.iloc[0]!r} (sample {bad.index[0]!r}) "
+                                      "is not a number; --task regression needs numeric targets")
+
+
 def train_run(args: argparse.Namespace) -> Path:
     _check_args(args)
     out = Path(args.output)
@@ -134,6 +151,7 @@ def train_run(args: argparse.Namespace) -> Path:
     if no_target.any():
         raise DataValidationError(f"{args.target}: {int(no_target.sum())} samples have no target value (e.g. "
                                   f"{list(y.index[no_target][:3])}); remove them or fill them in")
+    _check_target(y, args)
     params = {k: getattr(args, k) for k in _PARAMS}
     cls = BINNClassifier if args.task == "classification" else BINNRegressor
     estimator = cls(graph, **params)
