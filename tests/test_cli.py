@@ -152,3 +152,47 @@ def test_benchmark_genomic_quick(tmp_path, capsys):
     assert "| claim | paper | measured | holds |" in (out / "report.md").read_text()
     assert main(["benchmark", "genomic", "--sizes", "50", "--coverage-n", "40", "--out", str(tmp_path / "x")]) == 2
     assert "raise coverage_n" in capsys.readouterr().err
+
+
+def _parsers(parser, prefix=()):
+    """(command words, parser) for the top level and every subcommand."""
+    import argparse
+
+    yield prefix, parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, child in action.choices.items():
+                yield from _parsers(child, prefix + (name,))
+
+
+def _all_parsers():
+    from binn_graph.cli import build_parser
+
+    return list(_parsers(build_parser()))
+
+
+@pytest.mark.parametrize("command, parser", [pytest.param(c, p, id=" ".join(c) or "binn-graph", marks=[
+    pytest.mark.xfail(reason="benchmark.py is being restructured by its owner: --max-epochs and --seed have no help")
+] if c[:1] == ("benchmark",) and len(c) > 1 else []) for c, p in _all_parsers()])
+def test_every_option_has_help_without_markup(command, parser):
+    import argparse
+    import re
+
+    markup = re.compile(r"``|:(class|func|mod|meth|attr|data):`|`[^`]+`_")
+    for action in parser._actions:
+        if isinstance(action, (argparse._HelpAction, argparse._SubParsersAction)):
+            continue
+        name = "/".join(action.option_strings) or action.dest
+        assert action.help and action.help.strip(), f"{' '.join(command)} {name} has no help"
+        assert not markup.search(action.help), f"{' '.join(command)} {name}: RST markup in help"
+        if action.choices is not None:
+            assert all(str(c) for c in action.choices), f"{' '.join(command)} {name} offers an empty choice"
+    text = parser.format_help()
+    assert not markup.search(text) and ":mod:" not in text, text
+
+
+def test_matrix_orientation_is_stated_in_every_matrix_option():
+    for command, parser in _all_parsers():
+        for action in parser._actions:
+            if "--data" in action.option_strings or "--features" in action.option_strings:
+                assert "samples × features" in action.help, (command, action.option_strings)
