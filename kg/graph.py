@@ -125,6 +125,56 @@ class KnowledgeGraph:
         self._edges: dict[EdgeType, pd.DataFrame] = {}
         self.report = BuildReport()
 
+    @classmethod
+    def from_tables(
+        cls,
+        nodes: Mapping[str, pd.DataFrame],
+        edges: Mapping[EdgeType, pd.DataFrame] | None = None,
+        *,
+        report: BuildReport | None = None,
+        validate: bool = True,
+    ) -> "KnowledgeGraph":
+        """Build a graph from whole tables: one per node type and one per edge type.
+
+        Parameters
+        ----------
+        nodes:
+            ``{node_type: DataFrame}``: column ``id`` (row = the node's integer
+            index within its type) and attribute columns.
+        edges:
+            ``{(src_type, relation, dst_type): DataFrame}``: columns ``source``
+            and ``target`` (node ids) and attribute columns.
+        report:
+            Build report carried over (copied); default empty.
+        validate:
+            Run :meth:`validate` and raise its first issue (duplicate ids or
+            edges, dangling edges, hierarchy cycles) as a :class:`~kg.errors.KGError`.
+
+        Tables are copied with key columns first and attributes coerced to the
+        attribute dtypes; rows are taken as given, not merged (that is what
+        :meth:`add_nodes` and :meth:`add_edges` do). Ids must be non-empty strings.
+
+        >>> import pandas as pd
+        >>> g = KnowledgeGraph.from_tables(
+        ...     {"pathway": pd.DataFrame({"id": ["P1", "P2"], "name": ["Parent", "Child"]})},
+        ...     {("pathway", "part_of", "pathway"): pd.DataFrame({"source": ["P2"], "target": ["P1"]})})
+        >>> g
+        KnowledgeGraph(nodes: pathway=2; edges: 1 in 1 types)
+        """
+        graph = cls()
+        for node_type, table in nodes.items():
+            graph._nodes[check_node_type(node_type)] = _keyed_table(table, _NODE_KEYS, f"node type {node_type!r}")
+        for edge_type, table in ({} if edges is None else edges).items():
+            edge_type = check_edge_type(edge_type)
+            if edge_type in graph._edges:
+                raise SchemaError(f"edge type {edge_type} is given twice")
+            graph._edges[edge_type] = _keyed_table(table, _EDGE_KEYS, f"edge type {edge_type}")
+        if report is not None:
+            graph.report = BuildReport(list(report.entries))
+        if validate:
+            graph.validate().raise_if_invalid()
+        return graph
+
     # ------------------------------------------------------------------ building
     def add_nodes(self, node_type: str, ids: Iterable, **attrs) -> "KnowledgeGraph":
         """Add nodes of ``node_type``; existing ids are merged, not duplicated.
@@ -715,6 +765,22 @@ class KnowledgeGraph:
             if not _same_table(self._edges[et], other._edges[et], _EDGE_KEYS):
                 return False
         return True
+
+
+def _keyed_table(table: pd.DataFrame, keys: list[str], what: str) -> pd.DataFrame:
+    """A copy of ``table`` for :meth:`KnowledgeGraph.from_tables`: key columns first as ids, attributes coerced."""
+    if not isinstance(table, pd.DataFrame):
+        raise SchemaError(f"the table of {what} must be a pandas DataFrame, got {type(table).__name__}")
+    missing = [k for k in keys if k not in table.columns]
+    if missing or not table.columns.is_unique:
+        raise SchemaError(f"the table of {what} needs unique columns including {keys}; it has {list(table.columns)}")
+    columns = {k: _as_ids(table[k], f"{k} column of {what}") for k in keys}
+    for name in table.columns:
+        if name not in keys:
+            if not isinstance(name, str):
+                raise SchemaError(f"attribute names must be strings; {what} has column {name!r}")
+            columns[name] = coerce(table[name].reset_index(drop=True), name)
+    return pd.DataFrame(columns, index=pd.RangeIndex(len(table)))
 
 
 def _same_table(a: pd.DataFrame, b: pd.DataFrame, keys: list[str]) -> bool:

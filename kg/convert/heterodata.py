@@ -30,7 +30,7 @@ def to_heterodata(graph: KnowledgeGraph):
     for et in graph.edge_types:
         store = data[et]
         store.edge_index = torch.from_numpy(graph.edge_index(et))
-        table = graph._edges[et]
+        table = graph.edges(et)
         for col in table.columns[2:]:
             if pd.api.types.is_numeric_dtype(table[col].dtype) and not pd.api.types.is_bool_dtype(table[col].dtype):
                 store[col] = torch.from_numpy(table[col].to_numpy(dtype=np.float32, na_value=np.nan))

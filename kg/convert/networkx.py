@@ -78,7 +78,6 @@ def from_networkx(graph: nx.Graph) -> KnowledgeGraph:
     ``relation`` attribute or, in a multigraph, a string key.
     """
     meta = json.loads(graph.graph.get("kg_dtypes", '{"nodes": {}, "edges": {}}'))
-    g = KnowledgeGraph()
     by_type: dict[str, list[dict]] = {}
     key_to_node: dict = {}
     for key, data in graph.nodes(data=True):
@@ -94,9 +93,7 @@ def from_networkx(graph: nx.Graph) -> KnowledgeGraph:
         key_to_node[key] = (t, str(node_id))
     for t in meta["nodes"]:
         by_type.setdefault(t, [])
-    for t, rows in by_type.items():
-        table = _frame(rows, ["id"], meta["nodes"].get(t, {}))
-        g._nodes[t] = table
+    nodes = {t: _frame(rows, ["id"], meta["nodes"].get(t, {})) for t, rows in by_type.items()}
     edges: dict[tuple, list[dict]] = {}
     multi = graph.is_multigraph()
     iterator = graph.edges(keys=True, data=True) if multi else ((u, v, None, d) for u, v, d in graph.edges(data=True))
@@ -111,12 +108,12 @@ def from_networkx(graph: nx.Graph) -> KnowledgeGraph:
         edges.setdefault(et, []).append(row)
     for et in json.loads(graph.graph.get("kg_edge_types", "[]")):
         edges.setdefault(tuple(et), [])
+    tables = {}
     for et, rows in edges.items():
         table = _frame(rows, ["source", "target"], meta["edges"].get(edge_type_key(et), {}))
-        g._edges[et], _ = collapse_duplicates(table, ["source", "target"])
-    g.report = BuildReport.from_records(json.loads(graph.graph.get("kg_report", "[]")))
-    g.validate().raise_if_invalid()
-    return g
+        tables[et], _ = collapse_duplicates(table, ["source", "target"])
+    report = BuildReport.from_records(json.loads(graph.graph.get("kg_report", "[]")))
+    return KnowledgeGraph.from_tables(nodes, tables, report=report)
 
 
 def _frame(rows: list[dict], keys: list[str], dtypes: dict[str, str]) -> pd.DataFrame:

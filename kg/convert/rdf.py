@@ -97,7 +97,7 @@ def to_rdf(graph: KnowledgeGraph) -> rdflib.Graph:
     dtypes: dict[str, dict] = {"nodes": {}, "edges": {}}
     triples: list = []
     for t in graph.node_types:
-        table = graph._nodes[t]
+        table = graph.nodes(t)
         dtypes["nodes"][t] = {c: dtype_name(table[c].dtype) for c in table.columns}
         iris = [node_iri(t, i) for i in table["id"]]
         cls = URIRef(_TYPE + t)
@@ -107,7 +107,7 @@ def to_rdf(graph: KnowledgeGraph) -> rdflib.Graph:
             pred = URIRef(_ATTR + col)
             triples.extend((s, pred, o) for s, o in zip(iris, _literals(table[col])) if o is not None)
     for et in graph.edge_types:
-        table = graph._edges[et]
+        table = graph.edges(et)
         dtypes["edges"][edge_type_key(et)] = {c: dtype_name(table[c].dtype) for c in table.columns}
         src = [node_iri(et[0], s) for s in table["source"]]
         dst = [node_iri(et[2], d) for d in table["target"]]
@@ -233,7 +233,7 @@ def from_rdf(graph_or_path: rdflib.Graph | str | PathLike, format: str | None = 
     if not node_seen and meta_dtypes is None:
         raise RDFParseError(f"no binn-graph nodes (IRIs under {_NODE}) found in the RDF", path=where)
 
-    g = KnowledgeGraph()
+    nodes, edges = {}, {}
     for t in list(dict.fromkeys([*types["nodes"], *node_seen])):
         check_node_type(t)
         ids = sorted(node_seen.get(t, {}))
@@ -244,7 +244,7 @@ def from_rdf(graph_or_path: rdflib.Graph | str | PathLike, format: str | None = 
                 continue
             values = node_cols.get(t, {}).get(c, {})
             data[c] = _column([values.get(i) for i in ids], dt, c)
-        g._nodes[t] = pd.DataFrame(data)
+        nodes[t] = pd.DataFrame(data)
     for et in list(dict.fromkeys([*(tuple(e) for e in types["edges"]), *edge_pairs, *edge_cols])):
         et = check_edge_type(et)
         pairs = sorted(set(edge_pairs.get(et, [])))
@@ -257,9 +257,9 @@ def from_rdf(graph_or_path: rdflib.Graph | str | PathLike, format: str | None = 
                 continue
             values = edge_cols.get(et, {}).get(c, {})
             data[c] = _column([values.get(k) for k in pairs], dt, c)
-        g._edges[et], _ = collapse_duplicates(pd.DataFrame(data), ["source", "target"])
-    if meta_report is not None:
-        g.report = BuildReport.from_records(json.loads(str(meta_report)))
+        edges[et], _ = collapse_duplicates(pd.DataFrame(data), ["source", "target"])
+    build = None if meta_report is None else BuildReport.from_records(json.loads(str(meta_report)))
+    g = KnowledgeGraph.from_tables(nodes, edges, report=build, validate=False)
     report = g.validate()
     if not report.ok:
         raise RDFParseError(f"the RDF describes an invalid graph: {report}", path=where)

@@ -112,11 +112,8 @@ def load(path: str | PathLike) -> KnowledgeGraph:
             f"expected binn-graph-kg version {FORMAT_VERSION}",
             path=manifest_path,
         )
-    g = KnowledgeGraph()
-    for t, dtypes in manifest["nodes"].items():
-        g._nodes[check_node_type(t)] = _read_table(root / "nodes" / f"{t}.json", dtypes)
-    for key, dtypes in manifest["edges"].items():
-        g._edges[parse_edge_type_key(key)] = _read_table(root / "edges" / f"{key}.json", dtypes)
-    g.report = BuildReport.from_records(manifest.get("report", []))
-    g.validate().raise_if_invalid()
-    return g
+    nodes = {check_node_type(t): _read_table(root / "nodes" / f"{t}.json", dtypes)
+             for t, dtypes in manifest["nodes"].items()}
+    edges = {parse_edge_type_key(key): _read_table(root / "edges" / f"{key}.json", dtypes)
+             for key, dtypes in manifest["edges"].items()}
+    return KnowledgeGraph.from_tables(nodes, edges, report=BuildReport.from_records(manifest.get("report", [])))

@@ -21,6 +21,7 @@ from .._columns import collapse_duplicates, concat_tables
 from ..errors import SchemaError
 from ..graph import KnowledgeGraph
 from ..readers import read_table
+from ..report import BuildReport
 
 __all__ = ["read_mapping", "load", "relabel"]
 
@@ -72,35 +73,28 @@ def relabel(
     if not {"from", "to"} <= set(mapping.columns):
         raise SchemaError(f"mapping needs columns 'from' and 'to', has {list(mapping.columns)}")
     target_type = new_type or node_type
-    out = KnowledgeGraph()
-    out.report.extend(graph.report)
+    report = BuildReport(list(graph.report.entries))
     mapping = mapping[["from", "to"]].astype(str).drop_duplicates()
     nodes = graph.nodes(node_type)
     mapped = nodes.merge(mapping, left_on="id", right_on="from", how="left")
     unmapped = mapped["to"].isna().to_numpy()
-    out.report.add("idmap", "dropped" if not keep_unmapped else "kept", f"{node_type} ids with no mapping",
-                   int(unmapped.sum()), examples=mapped["id"][unmapped].head())
+    report.add("idmap", "dropped" if not keep_unmapped else "kept", f"{node_type} ids with no mapping",
+               int(unmapped.sum()), examples=mapped["id"][unmapped].head())
     if keep_unmapped:
         mapped.loc[unmapped, "to"] = mapped.loc[unmapped, "id"]
     else:
         mapped = mapped[~unmapped]
     n_multi = int((mapped.groupby("id")["to"].nunique() > 1).sum())
-    out.report.add("idmap", "note", f"{node_type} ids mapped to several ids (edges duplicated)", n_multi)
+    report.add("idmap", "note", f"{node_type} ids mapped to several ids (edges duplicated)", n_multi)
     translation = mapped[["id", "to"]]
     new_nodes = mapped.drop(columns=["from"]).assign(source_id=mapped["id"]).drop(columns="id")
     new_nodes = new_nodes.rename(columns={"to": "id"})
     new_nodes["source_id"] = new_nodes.groupby("id")["source_id"].transform(lambda s: "|".join(dict.fromkeys(s)))
-    for t in graph.node_types:
-        if t == node_type:
-            continue
-        table = graph._nodes[t]
-        out._nodes[t] = table.copy()
-    if target_type in out._nodes:
-        existing = out._nodes[target_type]
-        table = concat_tables([existing, new_nodes[["id"] + [c for c in new_nodes.columns if c != "id"]]])
-    else:
-        table = new_nodes[["id"] + [c for c in new_nodes.columns if c != "id"]]
-    out._nodes[target_type], _ = collapse_duplicates(table.reset_index(drop=True), ["id"])
+    node_tables = {t: graph.nodes(t) for t in graph.node_types if t != node_type}
+    relabelled = new_nodes[["id"] + [c for c in new_nodes.columns if c != "id"]]
+    table = concat_tables([node_tables.get(target_type), relabelled])
+    node_tables[target_type], _ = collapse_duplicates(table.reset_index(drop=True), ["id"])
+    edge_tables: dict[tuple, pd.DataFrame] = {}
     for et in graph.edge_types:
         edges = graph.edges(et)
         new_et = list(et)
@@ -111,10 +105,9 @@ def relabel(
                 new_et[pos] = target_type
         new_et = tuple(new_et)
         edges = edges[["source", "target"] + [c for c in edges.columns if c not in ("source", "target")]]
-        prior = out._edges.get(new_et)
-        table = concat_tables([prior, edges.reset_index(drop=True)])
-        out._edges[new_et], _ = collapse_duplicates(table, ["source", "target"])
+        table = concat_tables([edge_tables.get(new_et), edges.reset_index(drop=True)])
+        edge_tables[new_et], _ = collapse_duplicates(table, ["source", "target"])
         if node_type in (et[0], et[2]):
-            out.report.add("idmap", "note", f"{et} edges after relabelling (was {graph.num_edges(et):,})",
-                           len(out._edges[new_et]))
-    return out
+            report.add("idmap", "note", f"{et} edges after relabelling (was {graph.num_edges(et):,})",
+                       len(edge_tables[new_et]))
+    return KnowledgeGraph.from_tables(node_tables, edge_tables, report=report, validate=False)
