@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import re
 import sys
 import warnings
@@ -151,6 +152,10 @@ def main(argv: list[str] | None = None) -> int:
     except BinnGraphError as exc:
         print(f"binn-graph: error: {clean_message(str(exc))}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader went away (binn-graph kg info graph/ | head): stop quietly
+        if argv is None:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except OSError as exc:  # a file the user named cannot be read or written (permissions, a directory, disk full)
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"binn-graph: error: {where}{exc.strerror or exc}", file=sys.stderr)
