@@ -196,3 +196,11 @@ def test_matrix_orientation_is_stated_in_every_matrix_option():
         for action in parser._actions:
             if "--data" in action.option_strings or "--features" in action.option_strings:
                 assert "samples × features" in action.help, (command, action.option_strings)
+
+
+def test_error_messages_show_plain_numbers():
+    from binn_graph.cli import clean_message
+
+    assert clean_message("y has classes [np.int64(1), np.int64(2)] and np.float64(0.5)") == \
+        "y has classes [1, 2] and 0.5"
+    assert clean_message("ids [np.str_('P1')]") == "ids ['P1']"

@@ -23,6 +23,7 @@ from sklearn.model_selection import KFold, StratifiedKFold
 
 from kg import KnowledgeGraph
 
+from .._progress import progress
 from ..errors import BINNError, CheckpointError, DataValidationError
 from ..estimators import BINNClassifier, BINNRegressor
 from ..io import (ORIENTATION, check_orientation, input_record, read_matrix, read_run_config, read_target,
@@ -81,7 +82,9 @@ def cross_validate(estimator, X: pd.DataFrame, y, *, folds: int, task: str, rand
     y_values = np.asarray(y)
     out = None
     empty: dict[str, list[str]] = {}
-    for k, (train_idx, test_idx) in enumerate(splitter.split(X, y_values), start=1):
+    folds_iter = progress(enumerate(splitter.split(X, y_values), start=1), desc="cross-validation", total=folds,
+                          unit="fold")
+    for k, (train_idx, test_idx) in folds_iter:
         name = f"CV fold {k}/{folds}"
         model = clone(estimator)
         fit_reporting(model, X.iloc[train_idx], y.iloc[train_idx], name)
