@@ -1,8 +1,9 @@
 """The shoot-branching learning curve and the check of Kontolati et al.'s claims (issue: genomic prediction).
 
 Runs ``run_genomic_benchmark`` with its defaults (the same as ``binn-graph benchmark genomic``): n = 100 … 3,200
-training plants, 1,000 test plants, 3 outer × 3 inner folds, coverage study at the middle n. About 15 minutes on
-2 cores. ``--from DIR`` renders an existing ``binn-graph benchmark genomic --out DIR`` run instead.
+training plants, 1,000 test plants, 3 outer × 3 inner folds, coverage study at the middle n. The claims, the report
+and the figures are those of the CLI (``binn_graph.cli.benchmark``). ``--from DIR`` renders an existing
+``binn-graph benchmark genomic --out DIR`` run instead.
 
 Usage: python benchmarks/bench_genomic_claims.py [--out DIR | --from DIR] [--write benchmarks/RESULTS.md]
 """
@@ -24,19 +25,20 @@ def main() -> None:
     args = parser.parse_args()
     from sklearn.exceptions import ConvergenceWarning
 
+    from binn_graph.cli.benchmark import report_markdown, write_report
     from binn_graph.genomic import GenomicBenchmark, run_genomic_benchmark
 
     if args.source:
-        bench = GenomicBenchmark.read(args.source)
+        bench = GenomicBenchmark.read(args.source)  # claims as written by the run (checked again if absent)
         command = f"binn-graph benchmark genomic --out {args.source}` then `python benchmarks/bench_genomic_claims.py " \
                   f"--from {args.source} --write {args.write}"
     else:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             bench = run_genomic_benchmark()
-        bench.write(args.out)
+        write_report(bench, args.out)
         command = f"python benchmarks/bench_genomic_claims.py --out {args.out} --write {args.write}"
-    text = bench.markdown(level=2)
+    text = report_markdown(bench, level=2)
     print(text)
     if args.write:
         from _results import write_section

@@ -6,8 +6,8 @@
 
 * :class:`FoldGraphBuilder` — selection + eQTL + pathway memberships on a fold's training rows only;
 * :func:`nested_cv` — outer × inner fold ensembles (the paper's protocol), Pearson/Spearman/MSE;
-* :func:`run_genomic_benchmark` — the shoot-branching learning curve that checks the paper's claims
-  (``binn-graph benchmark genomic``).
+* :func:`run_genomic_benchmark`, :func:`genomic_binn` — the shoot-branching learning curve behind the paper's
+  claims; ``binn-graph benchmark genomic`` checks them (:mod:`binn_graph.cli.benchmark`).
 
 Position windows (SNPs near genes) come from :func:`kg.sources.eqtl.load_windows`.
 """

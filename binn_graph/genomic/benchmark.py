@@ -1,4 +1,4 @@
-"""The synthetic shoot-branching benchmark: a learning curve over n that checks Kontolati et al.'s (2025) claims.
+"""The synthetic shoot-branching benchmark: the learning curve over n behind Kontolati et al.'s (2025) claims.
 
 One simulated study (:func:`binn_graph.simulate.shoot_branching`) provides training sets of growing size ``n``
 (nested: the first ``n`` plants) and one independent test set of ``n_test`` plants. At every ``n`` each model runs
@@ -16,12 +16,16 @@ At ``coverage_n`` the BINN is also trained with the soft constraint on the measu
 ``coverage`` fraction of the plants. Sensitivity is Algorithm 1 (``explain(..., method="clamp")``) averaged over the
 ensemble, then ranked; latent correlations are ``|r|`` between a pathway node's activation and the true (noiseless)
 intermediate on the test set, averaged over members.
+
+The study around these runs (the paper's claims and their thresholds, the markdown report, the figures) is
+:mod:`binn_graph.cli.benchmark`, which ``binn-graph benchmark genomic`` runs.
 """
 
 from __future__ import annotations
 
 import json
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,67 +67,61 @@ def rewired(graph, seed: int):
 
 @dataclass
 class GenomicBenchmark:
-    """Tables of one benchmark run (see :func:`run_genomic_benchmark`)."""
+    """Tables of one benchmark run (see :func:`run_genomic_benchmark`).
+
+    ``claims`` is empty after a run; :func:`binn_graph.cli.benchmark.check_claims` fills it (the study's verdicts).
+    """
 
     learning_curve: pd.DataFrame  # n, model, test_* and cv_* scores, seconds
     coverage: pd.DataFrame  # coverage, test scores, mean latent |r|
     sensitivity: pd.DataFrame  # pathway, truth, BINN clamp score (ensemble mean), ranks
     latent_correlation: pd.DataFrame  # pathway × model: mean |r| with the true intermediate
-    claims: pd.DataFrame  # claim, paper, measured, holds
+    claims: pd.DataFrame = field(default_factory=pd.DataFrame)  # claim, paper, measured, holds
     settings: dict = field(default_factory=dict)
 
     def write(self, out_dir: str | Path) -> Path:
-        """Write the tables (CSV), ``report.md`` and plots into ``out_dir``."""
+        """Write the tables (one CSV each; ``claims.csv`` when claims were checked) and ``settings.json`` into
+        ``out_dir``; the report and figures are :func:`binn_graph.cli.benchmark.write_report`."""
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        for name in ("learning_curve", "coverage", "sensitivity", "latent_correlation", "claims"):
-            getattr(self, name).to_csv(out / f"{name}.csv", index=False)
-        _plot(self, out)
-        (out / "report.md").write_text(self.markdown())
+        for name in _TABLES:
+            table = getattr(self, name)
+            if name != "claims" or len(table.columns):
+                table.to_csv(out / f"{name}.csv", index=False)
         (out / "settings.json").write_text(json.dumps(self.settings, indent=2))
         return out
 
     @classmethod
     def read(cls, out_dir: str | Path) -> "GenomicBenchmark":
-        """Load the tables written by :meth:`write` (and ``settings.json`` when present)."""
+        """Load the tables written by :meth:`write` (``claims.csv`` and ``settings.json`` when present)."""
         out = Path(out_dir)
-        tables = {name: pd.read_csv(out / f"{name}.csv")
-                  for name in ("learning_curve", "coverage", "sensitivity", "latent_correlation", "claims")}
+        tables = {name: pd.read_csv(out / f"{name}.csv") for name in _TABLES
+                  if name != "claims" or (out / f"{name}.csv").is_file()}
         settings = json.loads((out / "settings.json").read_text()) if (out / "settings.json").is_file() else {}
         return cls(**tables, settings=settings)
 
     def markdown(self, level: int = 1) -> str:
-        """The report; ``level`` is the heading depth of its title (sections one deeper)."""
-        h1, h2 = "#" * level, "#" * (level + 1)
-        s = self.settings
-        curve = self.learning_curve.pivot(index="n", columns="model", values="test_mse")
-        spearman = self.learning_curve.pivot(index="n", columns="model", values="test_spearman")
-        lines = [f"{h1} Genomic prediction: synthetic shoot-branching benchmark", "",
-                 f"Settings: sizes {list(s.get('sizes', []))}, test set {s.get('n_test')} plants, "
-                 f"{s.get('outer')} outer × {s.get('inner')} inner folds, seed {s.get('seed')}, "
-                 f"soft constraint λ = {s.get('soft_constraint')} at n = {s.get('coverage_n')}; "
-                 f"{s.get('seconds', 0):.0f} s in all.", "",
-                 f"{h2} Claims of Kontolati et al. (2025)", "", _table(self.claims), "",
-                 f"{h2} Test MSE (phenotype standardised; lower is better)", "", _table(curve.reset_index(), 3), "",
-                 f"{h2} Test Spearman ρ", "", _table(spearman.reset_index(), 3), "",
-                 f"{h2} Soft constraint coverage", "", _table(self.coverage, 3), "",
-                 f"{h2} Clamping sensitivity of the pathways (BINN ensemble at the largest n)", "",
-                 _table(self.sensitivity, 3), "",
-                 f"{h2} Latent–truth correlation |r| on the test set", "", _table(self.latent_correlation, 3), ""]
-        return "\n".join(lines)
+        """Deprecated: use :func:`binn_graph.cli.benchmark.report_markdown` (this method goes in the next
+        release)."""
+        from ..cli.benchmark import report_markdown
+
+        warnings.warn("GenomicBenchmark.markdown is deprecated; use binn_graph.cli.benchmark.report_markdown",
+                      DeprecationWarning, stacklevel=2)
+        return report_markdown(self, level)
 
 
-def _table(frame: pd.DataFrame, digits: int = 3) -> str:
-    """A GitHub-markdown table (pandas' ``to_markdown`` needs the optional ``tabulate``)."""
-    def cell(v):
-        if isinstance(v, (float, np.floating)):
-            return "" if np.isnan(v) else f"{v:.{digits}f}"
-        return str(v).replace("|", "\\|")  # a pipe inside a cell would split it
+_TABLES = ("learning_curve", "coverage", "sensitivity", "latent_correlation", "claims")
 
-    header = "| " + " | ".join(cell(c) for c in frame.columns) + " |"
-    rule = "|" + "---|" * frame.shape[1]
-    rows = ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
-    return "\n".join([header, rule, *rows])
+
+def __getattr__(name: str):
+    """``check_claims`` moved to :mod:`binn_graph.cli.benchmark`; the old import warns for one release."""
+    if name == "check_claims":
+        from ..cli import benchmark
+
+        warnings.warn("binn_graph.genomic.benchmark.check_claims is deprecated; import it from "
+                      "binn_graph.cli.benchmark", DeprecationWarning, stacklevel=2)
+        return benchmark.check_claims
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _latent_r(members, X, truth: pd.DataFrame) -> pd.Series:
@@ -151,7 +149,7 @@ def run_genomic_benchmark(sizes=DEFAULT_SIZES, *, n_test: int = 1000, outer: int
                           coverages=(1.0, 0.5, 0.1), coverage_n: int | None = None, soft_constraint: float = 1.0,
                           max_epochs: int = 200, seed: int = 0, models: list[str] | None = None,
                           progress: bool = True) -> GenomicBenchmark:
-    """Run the learning curve, the coverage study, sensitivity and latent correlations; check the claims.
+    """Run the learning curve, the coverage study, sensitivity and latent correlations.
 
     Parameters
     ----------
@@ -239,10 +237,8 @@ def run_genomic_benchmark(sizes=DEFAULT_SIZES, *, n_test: int = 1000, outer: int
         sensitivity["BINN rank"] = sensitivity["BINN clamp"].rank(ascending=False).astype(int)
     settings = dict(sizes=sizes, n_test=n_test, outer=outer, inner=inner, coverage_n=coverage_n, seed=seed,
                     soft_constraint=soft_constraint, max_epochs=max_epochs)
-    bench = GenomicBenchmark(curve, coverage_table, sensitivity, latent_table, pd.DataFrame(), settings)
-    bench.claims = check_claims(bench)
-    bench.settings["seconds"] = time.perf_counter() - start
-    return bench
+    settings["seconds"] = time.perf_counter() - start
+    return GenomicBenchmark(curve, coverage_table, sensitivity, latent_table, settings=settings)
 
 
 def _model(name, graph, control_graph, n_params, n_inputs, seed, max_epochs, inner):
@@ -262,89 +258,3 @@ def _model(name, graph, control_graph, n_params, n_inputs, seed, max_epochs, inn
     if name == "GBLUP":
         return GBLUP(), 1
     raise ValueError(f"unknown model {name!r}")
-
-
-def check_claims(bench: GenomicBenchmark) -> pd.DataFrame:
-    """One row per claim of the paper: what it says, what was measured, and whether it holds here."""
-    curve = bench.learning_curve.pivot(index="n", columns="model", values="test_mse")
-    rho = bench.learning_curve.pivot(index="n", columns="model", values="test_spearman")
-    rows = []
-
-    def add(claim, paper, measured, holds):
-        rows.append({"claim": claim, "paper": paper, "measured": measured,
-                     "holds": "n/a" if holds is None else ("yes" if holds else "no")})
-
-    if {"BINN", "dense MLP"} <= set(curve.columns):
-        small, large = curve.index.min(), curve.index.max()
-        r_small = curve.loc[small, "BINN"] / curve.loc[small, "dense MLP"]
-        r_large = curve.loc[large, "BINN"] / curve.loc[large, "dense MLP"]
-        add(f"small n ({small}): BINN test MSE ≤ 35 % of the dense network's", "≈ 25 %", f"{r_small:.0%}",
-            r_small <= 0.35)
-        add(f"large n ({large}): BINN and dense network about equal (ratio 0.8–1.25)", "≈ 100 %", f"{r_large:.0%}",
-            0.8 <= r_large <= 1.25)
-    for other, paper in (("GBLUP", "up to +56 % Spearman over GBLUP (maize, sparse data)"),
-                         ("ridge (rrBLUP)", "BINN better")):
-        if {"BINN", other} <= set(rho.columns):
-            wins = int((rho["BINN"] > rho[other]).sum())
-            delta = rho["BINN"] - rho[other]
-            add(f"BINN beats {other} (test Spearman)", paper,
-                f"higher at {wins}/{len(rho)} sizes; Δρ {delta.min():+.3f} to {delta.max():+.3f}", wins == len(rho))
-    if "BINN clamp" in bench.sensitivity:
-        top = set(bench.sensitivity.nsmallest(2, "BINN rank")["pathway"])
-        true_top = set(bench.sensitivity.nsmallest(2, "truth rank")["pathway"])
-        order = " > ".join(bench.sensitivity.sort_values("BINN rank")["pathway"])
-        add("clamping sensitivity ranks the dominant pathways first (top two)", "sucrose, auxin top two",
-            order, top == true_top)
-    free = [c for c in bench.latent_correlation.columns if c.startswith("BINN, n=")]
-    if free:
-        column = max(free, key=lambda c: int(c.split("=")[1]))
-        r = bench.latent_correlation.set_index("pathway")[column]
-        weakest = r.idxmin()
-        add(f"latents correlate with the true intermediates without the constraint ({column}; mean |r| ≥ 0.3, "
-            "strigolactone weakest)", "yes; strigolactone weakest",
-            ", ".join(f"{p} {v:.2f}" for p, v in r.items()), bool(r.mean() >= 0.3 and weakest == "strigolactone"))
-    cov = bench.coverage.set_index("coverage")["mse"]
-    if 0.0 in cov.index and 1.0 in cov.index:
-        gain = lambda c: cov[0.0] - cov[c]  # noqa: E731
-        if 0.5 in cov.index:
-            add("soft constraint: 50 % coverage about as good as 100 % (≥ 75 % of its MSE gain)", "≈ equal",
-                f"MSE gain {gain(0.5):.3f} vs {gain(1.0):.3f}", gain(1.0) > 0 and gain(0.5) >= 0.75 * gain(1.0))
-        if 0.1 in cov.index:
-            add("soft constraint: 10 % coverage gives no gain (< 25 % of the 100 % gain)", "no gain",
-                f"MSE gain {gain(0.1):.3f} vs {gain(1.0):.3f}", gain(0.1) < 0.25 * max(gain(1.0), 1e-12))
-    return pd.DataFrame(rows, columns=["claim", "paper", "measured", "holds"])
-
-
-def _plot(bench: GenomicBenchmark, out: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    curve = bench.learning_curve
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-    for name, part in curve.groupby("model", sort=False):
-        axes[0].plot(part["n"], part["test_mse"], marker="o", label=name)
-        axes[1].plot(part["n"], part["test_spearman"], marker="o", label=name)
-    for ax, label in zip(axes, ["test MSE (standardised phenotype)", "test Spearman ρ"]):
-        ax.set_xscale("log", base=2)
-        ax.set_xlabel("training plants n")
-        ax.set_ylabel(label)
-        ax.grid(alpha=0.3)
-    axes[0].legend(fontsize=8)
-    fig.suptitle("Shoot-branching benchmark: learning curve")
-    fig.tight_layout()
-    fig.savefig(out / "learning_curve.png", dpi=120)
-    plt.close(fig)
-    if "BINN clamp" in bench.sensitivity:
-        s = bench.sensitivity
-        fig, ax = plt.subplots(figsize=(5, 3.5))
-        x = np.arange(len(s))
-        ax.bar(x - 0.2, s["truth"] / s["truth"].sum(), 0.4, label="truth (true function)")
-        ax.bar(x + 0.2, s["BINN clamp"] / s["BINN clamp"].sum(), 0.4, label="BINN clamp (ensemble)")
-        ax.set_xticks(x, s["pathway"])
-        ax.set_ylabel("share of total sensitivity")
-        ax.legend(fontsize=8)
-        fig.tight_layout()
-        fig.savefig(out / "sensitivity.png", dpi=120)
-        plt.close(fig)

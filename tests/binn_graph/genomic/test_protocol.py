@@ -8,8 +8,8 @@ import torch
 from binn_graph import BINNRegressor
 from binn_graph.baselines import linear_model
 from binn_graph.errors import DataValidationError
+from binn_graph.cli.benchmark import check_claims, markdown_table, report_markdown, write_report
 from binn_graph.genomic import GenomicBenchmark, nested_cv, regression_scores
-from binn_graph.genomic.benchmark import check_claims
 from binn_graph.simulate import PATHWAYS, shoot_branching
 from binn_graph.soft_constraint import SoftConstrained
 
@@ -87,7 +87,7 @@ def test_constraint_columns_without_measurements_are_dropped_and_reported():
         model.fit(study.genotypes, study.phenotype, latent_targets=targets[["auxin"]])
 
 
-def test_claims_check_on_known_tables():
+def _known_tables():
     curve = pd.DataFrame([
         {"n": 100, "model": "BINN", "test_mse": 0.3, "test_spearman": 0.6},
         {"n": 100, "model": "dense MLP", "test_mse": 1.2, "test_spearman": 0.1},
@@ -103,11 +103,60 @@ def test_claims_check_on_known_tables():
     sensitivity["BINN rank"] = sensitivity["BINN clamp"].rank(ascending=False).astype(int)
     latent = pd.DataFrame({"pathway": list(PATHWAYS), "BINN, n=100": [0.9, 0.1, 0.1, 0.1],
                            "BINN, n=1000": [0.9, 0.5, 0.35, 0.8]})
+    return curve, coverage, sensitivity, latent
+
+
+def test_claims_check_on_known_tables():
+    curve, coverage, sensitivity, latent = _known_tables()
     claims = check_claims(GenomicBenchmark(curve, coverage, sensitivity, latent, pd.DataFrame()))
     assert list(claims["holds"]) == ["yes", "yes", "no", "yes", "yes", "yes", "yes"]
     assert claims["measured"].iloc[0] == "25%"  # 0.3 / 1.2
     assert "higher at 1/2 sizes" in claims["measured"].iloc[2]
     assert claims["measured"].iloc[3] == "sucrose > auxin > strigolactone > cytokinin"
+
+
+def test_report_written_without_touching_matplotlib_state(tmp_path, monkeypatch):
+    import matplotlib
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("library code must not switch the matplotlib backend")
+
+    monkeypatch.setattr(matplotlib, "use", refuse)
+    rc = dict(matplotlib.rcParams)
+    bench = GenomicBenchmark(*_known_tables(), settings={"sizes": [100, 1000]})
+    out = write_report(bench, tmp_path / "report")
+    assert dict(matplotlib.rcParams) == rc
+    for name in ("learning_curve.png", "sensitivity.png", "report.md", "claims.csv", "settings.json"):
+        assert (out / name).stat().st_size > 0
+    back = GenomicBenchmark.read(out)
+    assert list(back.claims["holds"]) == ["yes", "yes", "no", "yes", "yes", "yes", "yes"]
+    assert "| claim | paper | measured | holds |" in (out / "report.md").read_text()
+
+
+def test_library_run_leaves_claims_to_the_study(tmp_path):
+    curve, coverage, sensitivity, latent = _known_tables()
+    out = GenomicBenchmark(curve, coverage, sensitivity, latent).write(tmp_path)
+    assert not (out / "claims.csv").exists() and not (out / "report.md").exists()
+    assert GenomicBenchmark.read(out).claims.empty
+
+
+def test_old_names_warn_and_work():
+    import binn_graph.genomic.benchmark as old
+
+    with pytest.warns(DeprecationWarning, match="cli.benchmark"):
+        assert old.check_claims is check_claims
+    bench = GenomicBenchmark(*_known_tables())
+    with pytest.warns(DeprecationWarning, match="report_markdown"):
+        assert bench.markdown(level=2) == report_markdown(bench, level=2)
+
+
+def test_markdown_table():
+    frame = pd.DataFrame({"model": ["a|b", "c"], "mse": [0.12345, np.nan], "n": [1, 2]})
+    assert markdown_table(frame, digits=2).splitlines() == [
+        "| model | mse | n |", "|---|---|---|", "| a\\|b | 0.12 | 1 |", "| c | | 2 |"]
+    assert markdown_table([["x", "1 s"]], ["task", "time"], align="lr").splitlines()[1] == "|:---|---:|"
+    with pytest.raises(ValueError, match="align"):
+        markdown_table([["x"]], ["task"], align="lr")
 
 
 def test_fold_graph_builder_inside_nested_cv():
