@@ -1,10 +1,14 @@
-"""Writing one section of benchmarks/RESULTS.md, replacing the section of the same heading if present."""
+"""Helpers of the benchmark scripts: one section of benchmarks/RESULTS.md, and the project's markdown-table writer.
+
+:func:`markdown_table` is :func:`binn_graph.cli.benchmark.markdown_table` (the genomic report in the package uses
+the same one).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["write_section"]
+__all__ = ["write_section", "markdown_table"]
 
 
 def write_section(path: Path, heading: str, section: str) -> None:
@@ -17,3 +21,11 @@ def write_section(path: Path, heading: str, section: str) -> None:
     else:
         text = text.rstrip() + "\n\n" + section
     path.write_text(text)
+
+
+def markdown_table(rows, columns=None, *, digits: int = 3, align: str | None = None) -> str:
+    """:func:`binn_graph.cli.benchmark.markdown_table`, imported on first use (a script's own timings and memory
+    are measured before it builds a table)."""
+    from binn_graph.cli.benchmark import markdown_table as table
+
+    return table(rows, columns, digits=digits, align=align)

@@ -109,17 +109,18 @@ def _fmt(d: dict) -> str:
 
 
 def markdown(rows: list[dict]) -> str:
-    out = ["| adapter | file | status | s | nodes | edges | dropped / notes (non-zero) |",
-           "|---|---|---|---:|---|---|---|"]
+    from _results import markdown_table
+
+    cells = []
     for r in rows:
         if r["status"] == "ok":
             extra = _fmt(r["dropped"]) + ("; notes: " + _fmt(r["notes"]) if r["notes"] else "")
-            out.append(f"| {r['adapter']} | `{r['file']}` | ok | {r['seconds']:.2f} | {_fmt(r['nodes'])} | "
-                       f"{_fmt(r['edges'])} | {extra} |")
+            cells.append([r["adapter"], f"`{r['file']}`", "ok", f"{r['seconds']:.2f}", _fmt(r["nodes"]),
+                          _fmt(r["edges"]), extra])
         else:
-            message = r["error"].replace("|", "\\|")
-            out.append(f"| {r['adapter']} | `{r['file']}` | **refused** | {r['seconds']:.2f} | – | – | {message} |")
-    return "\n".join(out)
+            cells.append([r["adapter"], f"`{r['file']}`", "**refused**", f"{r['seconds']:.2f}", "–", "–", r["error"]])
+    return markdown_table(cells, ["adapter", "file", "status", "s", "nodes", "edges", "dropped / notes (non-zero)"],
+                          align="---r---")
 
 
 def main(argv=None) -> int:

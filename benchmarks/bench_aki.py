@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 
-from _results import write_section
+from _results import markdown_table, write_section
 from binn_graph import BINNClassifier
 from binn_graph.baselines import dense_mlp, linear_model
 from binn_graph.cli.demo import AKI_SETTINGS
@@ -64,8 +64,8 @@ def main() -> None:
                    "max_epochs": 1}).fit(aki.X, aki.y).model_.parameters())
     run(f"dense MLP, {n_params:,} parameters", dense_mlp(n_params, aki.X.shape[1], random_state=0),
         "one tanh hidden layer, matched parameter count")
-    table = ["| model | ROC-AUC mean ± sd | seconds (5 folds) | note |", "|---|---|---|---|"]
-    table += [f"| {n} | {m:.3f} ± {s:.3f} | {t:.0f} | {note} |" for n, m, s, t, note in rows]
+    table = markdown_table([(n, f"{m:.3f} ± {s:.3f}", f"{t:.0f}", note) for n, m, s, t, note in rows],
+                           ["model", "ROC-AUC mean ± sd", "seconds (5 folds)", "note"])
     binn_dag = rows[0][1]
     rewired = [m for n, m, *_ in rows if n.startswith("random-graph")]
     verdict = (f"Biology vs rewired graph: {binn_dag:.3f} vs {np.mean(rewired):.3f} (mean of 3 rewirings). "
@@ -79,7 +79,7 @@ def main() -> None:
                          "holds out 20% of the training fold for early stopping). Settings: "
                          f"`{ {k: v for k, v in base.items()} }`. Reference: binn 0.1.1 0.992 ± 0.010 (lr 1e-3).", "",
                          "Command: `python benchmarks/bench_aki.py --write benchmarks/RESULTS.md`", "",
-                         *table, "", verdict, ""])
+                         table, "", verdict, ""])
     print(section)
     if args.write:
         write_section(args.write, "## AKI cohort", section)

@@ -177,8 +177,10 @@ def run(problems, seeds, candidates) -> pd.DataFrame:
 def table(results: pd.DataFrame) -> str:
     metric = {"aki": "ROC-AUC (5-fold CV)", "planted_reactome": "ROC-AUC", "multiclass": "macro ROC-AUC",
               "shoot_300": "test MSE", "shoot_1000": "test MSE", "planted_regression": "test MSE"}
+    from _results import markdown_table
+
     models = list(dict.fromkeys(results["model"]))
-    lines = ["| problem (metric) | " + " | ".join(models) + " |", "|---|" + "---|" * len(models)]
+    lines = []
     for name, part in results.groupby("problem", sort=False):
         cells = []
         for m in models:
@@ -192,8 +194,8 @@ def table(results: pd.DataFrame) -> str:
             if r["capped"].sum():
                 cell += f" cap×{int(r['capped'].sum())}"
             cells.append(cell)
-        lines.append(f"| {name} ({metric[name]}) | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+        lines.append([f"{name} ({metric[name]})", *cells])
+    return markdown_table(lines, ["problem (metric)", *models])
 
 
 def main() -> None:

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from _results import markdown_table
 from binn_graph.datasets import data_path
 from binn_graph.degradation import build_graph, fit, from_log2, observed_peptides, read_fasta, simulate
 from binn_graph.degradation import flow as flow_module
@@ -101,13 +102,12 @@ def proteome(n_proteins: int, seed: int = 0):
     return graphs, abundances, sim_seconds
 
 
-def missing_ranges() -> list[str]:
+def missing_ranges() -> str:
     """β-actin hidden activity under both missing-value policies (closure and Hasse): range and minimum-norm point."""
     sequence = read_fasta(data_path("peptidome/ACTB_P60709.fasta"))["P60709"]
     table = pd.read_csv(data_path("peptidome/actb_trp.csv"))
     replicates = from_log2(table.drop_duplicates("Peptide").set_index("Peptide").filter(like="Area"))
-    lines = ["| edges | missing | hidden activity range (min–max) | minimum-norm point (`fit(method=\"lp\")`) | "
-             "paper's LP value | inside the range? |", "|---|---|---|---|---|---|"]
+    rows = []
     for edges, paper in (("closure", 1.42), ("hasse", 2.00)):
         graph = build_graph(sequence, table["Peptide"], protein_id="P60709", edges=edges)
         linear = replicates.loc[replicates.index.isin(graph.peptides)]
@@ -115,10 +115,13 @@ def missing_ranges() -> list[str]:
             result = fit(graph, linear, "lp", missing=missing)
             lo, hi = result.hidden_activity_range
             inside = "yes" if round(lo, 2) <= paper <= round(hi, 2) else "**no**"
-            lines.append(f"| {edges} ({len(graph.edges)} edges) | `{missing}` | {lo:.4f}–{hi:.4f} "
-                         f"({lo:.2f}–{hi:.2f}) | {result.hidden_activity:.4f} | {paper:.2f} | {inside} |")
-            print(lines[-1])
-    return lines
+            rows.append([f"{edges} ({len(graph.edges)} edges)", f"`{missing}`",
+                         f"{lo:.4f}–{hi:.4f} ({lo:.2f}–{hi:.2f})", f"{result.hidden_activity:.4f}", f"{paper:.2f}",
+                         inside])
+            print(" | ".join(rows[-1]))
+    return markdown_table(rows, ["edges", "missing", "hidden activity range (min–max)",
+                                 "minimum-norm point (`fit(method=\"lp\")`)", "paper's LP value",
+                                 "inside the range?"])
 
 
 @contextlib.contextmanager
@@ -145,7 +148,7 @@ def previous_behaviour():
         flow_module.GD_THREADING_ELEMENTS, flow_module._adam = limit, adam
 
 
-def thread_timings(proteins: int, repeat: int = 3) -> list[str]:
+def thread_timings(proteins: int, repeat: int = 3) -> str:
     """GD fit seconds (median of ``repeat``) with 1 and 2 torch threads on a busy machine, now and before."""
     _, graph, linear = actin()
     table = pd.read_csv(data_path("peptidome/actb_trp.csv"))
@@ -161,7 +164,7 @@ def thread_timings(proteins: int, repeat: int = 3) -> list[str]:
              (f"{proteins} simulated proteins in one call, 300 epochs ({size:,} parameters)",
               lambda: fit(graphs, abundances, "gd", epochs=300, feasible_range=False))]
     before_threads = torch.get_num_threads()
-    lines = ["| fit | threads | before: s | now: s | before / now |", "|---|---|---|---|---|"]
+    rows = []
     try:
         with busy_core():
             for name, run in cases:
@@ -171,11 +174,11 @@ def thread_timings(proteins: int, repeat: int = 3) -> list[str]:
                     with previous_behaviour():
                         old = float(np.median([timed(run) for _ in range(repeat)]))
                     new = float(np.median([timed(run) for _ in range(repeat)]))
-                    lines.append(f"| {name} | {threads} | {old:.2f} | {new:.2f} | {old / new:.1f}× |")
-                    print(lines[-1])
+                    rows.append([name, str(threads), f"{old:.2f}", f"{new:.2f}", f"{old / new:.1f}×"])
+                    print(" | ".join(rows[-1]))
     finally:
         torch.set_num_threads(before_threads)
-    return lines
+    return markdown_table(rows, ["fit", "threads", "before: s", "now: s", "before / now"])
 
 
 def main() -> None:
@@ -190,7 +193,7 @@ def main() -> None:
     args = parser.parse_args()
     parts = set(args.parts.split(","))
     if "ranges" in parts:
-        lines = missing_ranges()
+        table = missing_ranges()
         if args.write:
             from _results import write_section
 
@@ -204,12 +207,12 @@ def main() -> None:
                     "maximum total inflow per unit abundance over all flows that conserve mass exactly (two HiGHS "
                     "LPs); the point is the unique minimum-norm flow that `fit(method=\"lp\")` now returns (HiGHS's "
                     "vertex was 1.00 on closure edges, the bottom of the range). Ranges are compared with the "
-                    "paper's values at the paper's two decimals.", ""] + lines + [
+                    "paper's values at the paper's two decimals.", "", table,
                     "", "The paper's Hasse value 2.00 lies in the `detected` range and outside the `zero` range; "
                     "its closure value 1.42 lies in both closure ranges.", ""]
             write_section(args.write, heading, "\n".join(text) + "\n")
     if "threads" in parts:
-        lines = thread_timings(args.thread_proteins)
+        table = thread_timings(args.thread_proteins)
         if args.write:
             from _results import write_section
 
@@ -218,7 +221,7 @@ def main() -> None:
                     "benchmarks/RESULTS.md` (2 cores; a second process burns one core throughout; median of 3). "
                     "*Before*: the GD loop on the caller's torch threads with the plain Adam step; *now*: one "
                     f"intra-op thread below {flow_module.GD_THREADING_ELEMENTS:,} parameters (restored afterwards) "
-                    "and the fused Adam step.", ""] + lines + [""]
+                    "and the fused Adam step.", "", table, ""]
             write_section(args.write, heading, "\n".join(text) + "\n")
     if "reference" not in parts:
         return
@@ -268,8 +271,7 @@ def main() -> None:
                  "", "Command: `python benchmarks/bench_degradation.py --reference <degradation-graphs>/src "
                  "--write benchmarks/RESULTS.md` (2 cores; the reference is fetched separately and never committed). "
                  "Both solvers are warmed up once and timed in the same process; best of 3 for ours.", "",
-                 "| task | reference | binn-graph | ratio | target |", "|---|---|---|---|---|"]
-        lines += [f"| {' | '.join(r)} |" for r in rows]
+                 markdown_table(rows, ["task", "reference", "binn-graph", "ratio", "target"])]
         lines += ["", f"Simulating the {len(graphs):,} proteome digests took {sim_seconds:.0f} s "
                   "(250 kept trypsin events each).", ""]
         write_section(args.write, lines[0], "\n".join(lines) + "\n")

@@ -134,19 +134,32 @@ def main() -> None:
         results[which]["step_s"] = statistics.median(blocks[which])
         results[which]["round_ratios"] = [b / c for b, c in zip(blocks["binn"], blocks[which])]
         print(which, results[which], flush=True)
+    section = report(results)
+    print(section)
+    if args.write:
+        from _results import write_section
+
+        write_section(args.write, "## Full human Reactome, side by side", section)
+
+
+def report(results: dict) -> str:
+    """The RESULTS.md section from the contenders' results (build, step, memory, layer sizes)."""
+    from _results import markdown_table
+
     b = results["binn"]
-    table = ["| contender | layer sizes | parameters | build (s) | step, batch 256 (s) | peak RSS (MB) | "
-             "build speed-up | step speed-up (range over rounds) | memory ratio |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    rows = []
     for which in CONTENDERS:
         r = results[which]
         ratios = r["round_ratios"]
-        table.append(f"| {'binn 0.1.1' if which == 'binn' else 'binn-graph ' + which} | "
-                     f"{' → '.join(f'{s:,}' for s in r['layer_sizes'])} | {r['parameters']:,} | {r['build_s']:.2f} | "
-                     f"{r['step_s']:.4f} | {r['peak_rss_mb']:.0f} | {b['build_s'] / r['build_s']:.0f}× | "
-                     f"{b['step_s'] / r['step_s']:.0f}× ({min(ratios):.0f}–{max(ratios):.0f}×) | "
-                     f"{r['peak_rss_mb'] / b['peak_rss_mb']:.2f} |")
-    section = "\n".join([
+        rows.append(["binn 0.1.1" if which == "binn" else f"binn-graph {which}",
+                     " → ".join(f"{s:,}" for s in r["layer_sizes"]), f"{r['parameters']:,}", f"{r['build_s']:.2f}",
+                     f"{r['step_s']:.4f}", f"{r['peak_rss_mb']:.0f}", f"{b['build_s'] / r['build_s']:.0f}×",
+                     f"{b['step_s'] / r['step_s']:.0f}× ({min(ratios):.0f}–{max(ratios):.0f}×)",
+                     f"{r['peak_rss_mb'] / b['peak_rss_mb']:.2f}"])
+    table = markdown_table(rows, ["contender", "layer sizes", "parameters", "build (s)", "step, batch 256 (s)",
+                                  "peak RSS (MB)", "build speed-up", "step speed-up (range over rounds)",
+                                  "memory ratio"])
+    return "\n".join([
         "## Full human Reactome, side by side with binn 0.1.1 (issue: BINN engine)", "",
         "Inputs: every UniProt accession of the bundled Reactome mapping (11,876; binn keeps those connected at "
         "4 levels). Build = binn's `BINN(...)` constructor vs binn-graph's `Architecture.from_graph` + `BINN(...)` "
@@ -156,12 +169,7 @@ def main() -> None:
         f"{STEP_ROUNDS} rounds every contender runs 3 warm-up steps and a timed block of {STEP_REPEATS}. The table "
         "gives the median block, the speed-up of the medians and, in brackets, the range of the speed-up within "
         "single rounds. Targets: build ≥ 20×, step ≥ 20× faster, memory ≤ ½.", "",
-        "Command: `python benchmarks/bench_engine.py --write benchmarks/RESULTS.md`", "", *table, ""])
-    print(section)
-    if args.write:
-        from _results import write_section
-
-        write_section(args.write, "## Full human Reactome, side by side", section)
+        "Command: `python benchmarks/bench_engine.py --write benchmarks/RESULTS.md`", "", table, ""])
 
 
 if __name__ == "__main__":

@@ -78,10 +78,10 @@ def main() -> None:
     rows = []
     binn_aki, n_in = binn_shap_seconds(aki, files, 197)
     ours_aki = ours_seconds(graph, aki, "layered", 197)
-    rows.append(f"| AKI, 4 levels ({n_in} inputs), 197 samples | {binn_aki:.1f} | {ours_aki['clamp']:.2f} "
-                f"({binn_aki / ours_aki['clamp']:.0f}×) | {ours_aki['clamp_latent']:.2f} | "
-                f"{ours_aki['ig']:.2f} ({binn_aki / ours_aki['ig']:.0f}×) |")
-    print(rows[-1], flush=True)
+    rows.append([f"AKI, 4 levels ({n_in} inputs), 197 samples", f"{binn_aki:.1f}",
+                 f"{ours_aki['clamp']:.2f} ({binn_aki / ours_aki['clamp']:.0f}×)", f"{ours_aki['clamp_latent']:.2f}",
+                 f"{ours_aki['ig']:.2f} ({binn_aki / ours_aki['ig']:.0f}×)"])
+    print(" | ".join(rows[-1]), flush=True)
     proteins = sorted(graph.node_ids("protein"))
     for mode in ("layered", "dag"):
         r = ours_seconds(graph, proteins, mode, 200)
@@ -89,11 +89,25 @@ def main() -> None:
         if args.binn_full and mode == "layered":
             t, _ = binn_shap_seconds(proteins, files, 200)
             binn_cell = f"{t:.0f}"
-        rows.append(f"| full Reactome, {mode} ({r['inputs']:,} inputs, {r['latent_nodes']:,} latent nodes), 200 "
-                    f"samples | {binn_cell} | {r['clamp']:.2f} ({t / r['clamp']:.0f}×) | {r['clamp_latent']:.2f} | "
-                    f"{r['ig']:.2f} ({t / r['ig']:.0f}×) |")
-        print(rows[-1], flush=True)
-    section = "\n".join([
+        rows.append([f"full Reactome, {mode} ({r['inputs']:,} inputs, {r['latent_nodes']:,} latent nodes), 200 "
+                     "samples", binn_cell, f"{r['clamp']:.2f} ({t / r['clamp']:.0f}×)", f"{r['clamp_latent']:.2f}",
+                     f"{r['ig']:.2f} ({t / r['ig']:.0f}×)"])
+        print(" | ".join(rows[-1]), flush=True)
+    section = report(rows, args.binn_full)
+    print(section)
+    if args.write:
+        from _results import write_section
+
+        write_section(args.write, "## Attribution speed", section)
+
+
+def report(rows: list[list[str]], binn_full: bool) -> str:
+    """The RESULTS.md section from the table's rows (model, binn SHAP, clamp, latent-only clamp, IG)."""
+    from _results import markdown_table
+
+    table = markdown_table(rows, ["model", "binn SHAP (s)", "binn-graph clamp, default: inputs + latent (s)",
+                                  "clamp, latent nodes only (restricted) (s)", "binn-graph integrated gradients (s)"])
+    return "\n".join([
         "## Attribution speed, side by side with binn's SHAP explainer (issue: attribution)", "",
         "binn: `BINNExplainer.explain_single` (SHAP DeepExplainer per layer, all samples as background and test). "
         "binn-graph: the default `explain(method='clamp')` over every input and latent node (Algorithm 1, ±1 sd; "
@@ -101,16 +115,8 @@ def main() -> None:
         "variant `include_inputs=False` (latent nodes only), and `explain(method='integrated_gradients', "
         "steps=50)` (inputs: IG; latent nodes: conductance). Random weights; seconds on 2 cores; speed-ups against "
         "binn's SHAP on the same network. Targets: full Reactome clamp ≤ 10 s and IG ≤ 10 s; AKI ≥ 10× faster.", "",
-        f"Command: `python benchmarks/bench_explain.py{' --binn-full' if args.binn_full else ''} "
-        "--write benchmarks/RESULTS.md`", "",
-        "| model | binn SHAP (s) | binn-graph clamp, default: inputs + latent (s) | clamp, latent nodes only "
-        "(restricted) (s) | binn-graph integrated gradients (s) |",
-        "|---|---|---|---|---|", *rows, ""])
-    print(section)
-    if args.write:
-        from _results import write_section
-
-        write_section(args.write, "## Attribution speed", section)
+        f"Command: `python benchmarks/bench_explain.py{' --binn-full' if binn_full else ''} "
+        "--write benchmarks/RESULTS.md`", "", table, ""])
 
 
 if __name__ == "__main__":

@@ -61,8 +61,10 @@ def main() -> None:
         ("save + load (directory format)", t_store, 1.0),
         ("Turtle round trip (write + parse + rebuild)", t_ttl, 30.0),
     ]
-    table = ["| step | median time (s) | target (s) | met |", "|---|---|---|---|"]
-    table += [f"| {name} | {t:.3f} | < {target:g} | {'yes' if t < target else 'NO'} |" for name, t, target in rows]
+    from _results import markdown_table
+
+    table = markdown_table([(name, f"{t:.3f}", f"< {target:g}", "yes" if t < target else "NO")
+                            for name, t, target in rows], ["step", "median time (s)", "target (s)", "met"])
     section = "\n".join([
         "## Knowledge graph (kg)",
         "",
@@ -71,7 +73,7 @@ def main() -> None:
         "",
         "Command: `python benchmarks/bench_kg.py --repeats 5 --write benchmarks/RESULTS.md`",
         "",
-        *table,
+        table,
         "",
     ])
     print(section)

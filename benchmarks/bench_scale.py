@@ -135,6 +135,8 @@ def main() -> None:
         print(json.dumps(bench_pnet() if args.one == "pnet" else bench_genome()))
         return
     parts = ["pnet", "genome"] if args.part == "both" else [args.part]
+    from _results import markdown_table
+
     lines = []
     for part in parts:
         res = subprocess.run([sys.executable, __file__, "--one", part], capture_output=True, text=True, check=True)
@@ -144,20 +146,20 @@ def main() -> None:
             lines += ["### P-NET scale", "",
                       f"Layer sizes {' → '.join(f'{s:,}' for s in r['layer_sizes'])} + output, {r['edges']:,} edges, "
                       "batch 512, forward + backward (mean of 5; dense × mask: one pass).", "",
-                      "| kernel | time (ms) | target |", "|---|---|---|",
-                      f"| CSR (custom autograd) | {r['csr'] * 1000:.0f} | ≤ 300 |",
-                      f"| gather + index_add | {r['gather'] * 1000:.0f} | ≤ 300 |",
-                      f"| dense weight × mask (P-NET/binn style) | {r['dense_mask'] * 1000:.0f} | reference |", ""]
+                      markdown_table([["CSR (custom autograd)", f"{r['csr'] * 1000:.0f}", "≤ 300"],
+                                      ["gather + index_add", f"{r['gather'] * 1000:.0f}", "≤ 300"],
+                                      ["dense weight × mask (P-NET/binn style)", f"{r['dense_mask'] * 1000:.0f}",
+                                       "reference"]], ["kernel", "time (ms)", "target"]), ""]
         else:
             lines += ["### Genome scale", "",
                       f"1,000,000 SNPs (int8) → 20,000 genes → Reactome; compiled layer sizes "
                       f"{' → '.join(f'{s:,}' for s in r['layer_sizes'])}, {r['edges']:,} edges; 1,000 samples, "
                       f"batch {r['batch']}.", "",
-                      "| step | value | target |", "|---|---|---|",
-                      f"| build the graph (1 M SNP nodes, 1 M edges) | {r['graph_s']:.1f} s | |",
-                      f"| compile | {r['compile_s']:.1f} s | |",
-                      f"| one training epoch | {r['epoch_s']:.1f} s | ≤ 60 s |",
-                      f"| peak RSS (whole process) | {r['peak_rss_gb']:.2f} GB | ≤ 6 GB |", ""]
+                      markdown_table([["build the graph (1 M SNP nodes, 1 M edges)", f"{r['graph_s']:.1f} s", ""],
+                                      ["compile", f"{r['compile_s']:.1f} s", ""],
+                                      ["one training epoch", f"{r['epoch_s']:.1f} s", "≤ 60 s"],
+                                      ["peak RSS (whole process)", f"{r['peak_rss_gb']:.2f} GB", "≤ 6 GB"]],
+                                     ["step", "value", "target"]), ""]
     section = "\n".join(["## Scale: P-NET-sized and genome-sized BINNs (issue: BINN engine)", "",
                          f"Command: `python benchmarks/bench_scale.py --part {args.part} --write benchmarks/RESULTS.md`",
                          "", *lines])
