@@ -1,7 +1,7 @@
 """The binn-graph command line: knowledge graphs, BINN training, explanation, degradation graphs and benchmarks.
 
-Data matrices are read samples x features everywhere (one row per sample, the first column holding the sample ids,
-one column per feature); pass --features-in-rows for a features x samples file.
+Data matrices are read samples × features everywhere (one row per sample, the first column holding the sample ids,
+one column per feature); pass --features-in-rows for a features × samples file.
 """
 
 from __future__ import annotations
