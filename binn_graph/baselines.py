@@ -16,6 +16,8 @@ come from the training folds only.
 
 from __future__ import annotations
 
+from numbers import Real
+
 import numpy as np
 from scipy import optimize
 from sklearn.base import BaseEstimator, RegressorMixin
@@ -24,9 +26,11 @@ from sklearn.linear_model import ElasticNetCV, LogisticRegressionCV, RidgeCV
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils.validation import check_array, check_is_fitted
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import check_array
 
 from .errors import DataValidationError
+from .validation import check_fitted, validate_params
 
 __all__ = ["linear_model", "elastic_net", "dense_mlp", "matched_hidden_units", "GBLUP"]
 
@@ -90,6 +94,8 @@ class GBLUP(RegressorMixin, BaseEstimator):
         Fix ``δ`` instead of estimating it.
     """
 
+    _parameter_constraints: dict = {"delta": [Interval(Real, 0, None, closed="neither"), None]}
+
     def __init__(self, delta: float | None = None) -> None:
         self.delta = delta
 
@@ -109,6 +115,8 @@ class GBLUP(RegressorMixin, BaseEstimator):
         return np.where(np.isnan(Z), 0.0, Z).astype(np.float32)  # missing dosage = mean (documented)
 
     def fit(self, X, y):
+        """Fit on dosages ``X`` (samples × SNPs) and phenotype ``y``; returns self."""
+        validate_params(self)
         M = self._check_dosages(X, reset=True)
         y = np.asarray(y, dtype=np.float64).reshape(-1)
         if len(y) != M.shape[0]:
@@ -147,7 +155,8 @@ class GBLUP(RegressorMixin, BaseEstimator):
         return self
 
     def predict(self, X) -> np.ndarray:
-        check_is_fitted(self, "alpha_")
+        """Predicted phenotype ``[n_samples]``."""
+        check_fitted(self, "alpha_")
         Z = self._centered(self._check_dosages(X, reset=False))
         G_new = (Z @ self.Z_train_.T).astype(np.float64) / self.scale_
         return self.intercept_ + G_new @ self.alpha_

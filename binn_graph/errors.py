@@ -8,6 +8,7 @@ project raises for bad input or misuse.
 from __future__ import annotations
 
 from sklearn.exceptions import NotFittedError as _SklearnNotFitted
+from sklearn.utils._param_validation import InvalidParameterError as _SklearnInvalidParameter
 
 from kg.errors import BinnGraphError, CycleError
 
@@ -49,8 +50,10 @@ class GraphCycleError(GraphStructureError, CycleError):
     """The graph the model is compiled from has a directed cycle where the layers must be acyclic."""
 
 
-class ParameterError(BINNError, ValueError):
-    """An estimator or function parameter has a bad value or type; the message names it and the accepted values."""
+class ParameterError(BINNError, _SklearnInvalidParameter):
+    """An estimator or function parameter has a bad value or type; the message names it and the accepted values.
+
+    Also scikit-learn's ``InvalidParameterError`` (so a ``ValueError`` and a ``TypeError``)."""
 
 
 class NotFittedError(BINNError, _SklearnNotFitted):

@@ -21,6 +21,7 @@ Example
 from __future__ import annotations
 
 import warnings
+from numbers import Integral, Real
 from os import PathLike
 
 import numpy as np
@@ -30,18 +31,121 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_array, column_or_1d
 
 from kg import KnowledgeGraph
 
 from .architecture import Architecture
-from .errors import CheckpointError, DataValidationError, FeatureMismatchError, NotFittedError, TargetError
+from .errors import CheckpointError, DataValidationError, FeatureMismatchError, ParameterError, TargetError
 from .model import BINN
-from .preprocessing import InputPreprocessor, align_columns, as_frame, check_no_empty_columns, empty_columns
+from .nn.level_block import ACTIVATIONS
+from .preprocessing import (
+    IMPUTE_MODES,
+    InputPreprocessor,
+    align_columns,
+    as_frame,
+    check_no_empty_columns,
+    empty_columns,
+)
 from .training import Trainer, load_checkpoint, save_checkpoint, to_tensor
+from .validation import check_fitted, validate_params
 
-__all__ = ["BINNClassifier", "BINNRegressor"]
+__all__ = ["BINNClassifier", "BINNRegressor", "BINNEstimator"]
+
+_PARAMETERS_DOC = """
+    Parameters
+    ----------
+    graph : KnowledgeGraph
+        The :class:`~kg.KnowledgeGraph` to compile (required by ``fit``; not stored by :meth:`save`).
+    input_type : str or list of str, default "protein"
+        Node type(s) of X's columns (``"protein"``, ``"snp"``, ``["protein", "metabolite"]`` ...).
+    mode : {"dag", "layered"}, default "dag"
+        ``"dag"``: the whole hierarchy, levels by longest path. ``"layered"``: ``n_levels`` levels below the root
+        with copy nodes (binn/P-NET compatible).
+    n_levels : int, default None
+        Levels below the root in layered mode.
+    node_width : int or dict, default 1
+        Units per latent node, or ``{node_type: units}``.
+    activation : {"tanh", "relu", "sigmoid", "elu", "leaky_relu", "identity"}, default "tanh"
+        Activation of every latent level.
+    norm : {"batch", None}, default "batch"
+        Batch normalisation per latent unit (its shift replaces the level's bias).
+    dropout : float in [0, 1), default 0.0
+        Dropout after normalisation.
+    heads : {"root", "all_levels"}, default "root"
+        ``"all_levels"`` adds a linear readout per latent level (binn's heads ensemble; logits are summed).
+    impute : {"mean", "zero", "mask"}, default "mean"
+        Missing inputs: training-row mean, zero, or value plus a missingness indicator per input.
+    scale : bool, default True
+        Standardise inputs with training-row statistics.
+    max_epochs : int, default 200
+        Epoch cap; a fit that reaches it while still improving warns (``ConvergenceWarning``).
+    batch_size : int, default 32
+        Samples per optimiser step.
+    lr : float, default 1e-2
+        Adam's learning rate, halved on a validation plateau.
+    weight_decay : float, default 1e-2
+        Adam's L2 on every parameter.
+    l1, l2 : float, default 0.0
+        L1 / L2 penalties on the edge weights.
+    patience : int, default 20
+        Early stopping after this many epochs without validation improvement.
+    validation_fraction : float in [0, 1), default 0.2
+        Share of the training rows (stratified for classifiers) held out for early stopping; 0 trains on all rows
+        for ``max_epochs``. ``fit(..., validation_data=(X_val, y_val))`` gives the rows explicitly.{class_weight}
+    strict : bool, default False
+        Raise when a column is not a node of the graph (default: report it in ``report_`` and ignore it).
+    empty_columns : {"warn", "report", "raise"}, default "warn"
+        Input columns with no value in the rows given to ``fit`` (a rare protein unobserved in a CV training fold):
+        ``"warn"`` imputes them at the centre, counts them in ``report_`` and warns naming them; ``"report"`` does
+        the same silently; ``"raise"`` refuses them.
+    kernel : {"auto", "csr", "gather"}, default "auto"
+        Sparse kernel of the edge layers.
+    node_hidden : dict, default None
+        Per-node subnetworks, e.g. ``{"gene": [128]}``: each gene is "its SNPs → 128 → 1" (Kontolati et al.
+        2025).
+    subnetwork_activation : str, default "sigmoid"
+        Activation inside those subnetworks.
+    integrator : list of int, default None
+        Hidden widths of a dense network over the nodes feeding the output (e.g. ``[128]``), added to the sparse
+        root readout.
+    target_type : str, default "pathway"
+        Node type whose top nodes feed the output (``"gene"`` for SNP → gene → phenotype).
+    residual : bool, default False
+        Feed input columns that are graph nodes outside every mask straight to the output (dag mode).
+    residual_l2 : float, default 1.0
+        Ridge penalty ``residual_l2 · Σ w²`` on those residual weights.
+    soft_constraint : float, default 0.0
+        λ of the soft constraint on measured intermediates; pass ``latent_targets`` to :meth:`fit` (see
+        :mod:`binn_graph.soft_constraint`).
+    random_state : int, RandomState or None, default None
+        Seed of the validation split, the initialisation and the batch order.
+    verbose : bool, default False
+        Show a progress bar per epoch.
+
+    The defaults were chosen on six problems (``benchmarks/bench_defaults.py``; table in benchmarks/RESULTS.md).
+
+    Attributes
+    ----------
+    model_ : BINN
+        The fitted torch module.
+    architecture_ : Architecture
+        The compiled graph; ``architecture_.input_ids`` is the input order.
+    report_ : BuildReport
+        What the compilation and fit matched, dropped and imputed.
+    preprocessor_ : InputPreprocessor
+        Imputation and scaling fitted on the training rows.
+    history_ : dict
+        Per-epoch training and validation losses, best epoch.
+    n_features_in_, feature_names_in_
+        As in scikit-learn.
+"""
+
+_CLASS_WEIGHT_DOC = """
+    class_weight : {"balanced"}, dict or None, default None
+        Loss weight per class: ``"balanced"`` (inverse frequency) or ``{class: weight}``."""
 
 
 def _align_target(frame: pd.DataFrame, y, was_frame: bool):
@@ -86,10 +190,48 @@ def _validated_frame(X, min_samples: int = 2) -> pd.DataFrame:
     return pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])])
 
 
-class _BaseBINN(BaseEstimator):
-    """Shared fit/predict logic; see :class:`BINNClassifier` for the parameters."""
+class BINNEstimator(BaseEstimator):
+    """What :class:`BINNClassifier` and :class:`BINNRegressor` share; see their parameters.
+
+    Other code (attribution, the CLI) uses an estimator through its public methods only: ``module_input(X)``,
+    ``output_function()``, ``model_``, ``architecture_`` and ``graph``.
+    """
 
     _estimator_type_name = "BINN"
+
+    _parameter_constraints: dict = {
+        "graph": [KnowledgeGraph, None],
+        "input_type": [str, list, tuple],
+        "mode": [StrOptions({"dag", "layered"})],
+        "n_levels": [Interval(Integral, 1, None, closed="left"), None],
+        "node_width": [Interval(Integral, 1, None, closed="left"), dict],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "norm": [StrOptions({"batch"}), None],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "heads": [StrOptions({"root", "all_levels"})],
+        "impute": [StrOptions(set(IMPUTE_MODES))],
+        "scale": ["boolean"],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "l1": [Interval(Real, 0, None, closed="left")],
+        "l2": [Interval(Real, 0, None, closed="left")],
+        "patience": [Interval(Integral, 1, None, closed="left")],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "strict": ["boolean"],
+        "empty_columns": [StrOptions({"warn", "raise", "report"})],
+        "kernel": [StrOptions({"auto", "csr", "gather"})],
+        "node_hidden": [dict, None],
+        "subnetwork_activation": [StrOptions(set(ACTIVATIONS))],
+        "integrator": [list, tuple, None],
+        "target_type": [str],
+        "residual": ["boolean"],
+        "residual_l2": [Interval(Real, 0, None, closed="left")],
+        "soft_constraint": [Interval(Real, 0, None, closed="left")],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
 
     def __init__(self, graph: KnowledgeGraph | None = None, input_type: str | list[str] = "protein",
                  mode: str = "dag", n_levels: int | None = None, node_width: int | dict = 1,
@@ -101,13 +243,6 @@ class _BaseBINN(BaseEstimator):
                  integrator: list | None = None, target_type: str = "pathway", residual: bool = False,
                  residual_l2: float = 1.0, soft_constraint: float = 0.0, random_state: int | None = None,
                  verbose: bool = False) -> None:
-        self.residual_l2 = residual_l2
-        self.node_hidden = node_hidden
-        self.subnetwork_activation = subnetwork_activation
-        self.integrator = integrator
-        self.target_type = target_type
-        self.residual = residual
-        self.soft_constraint = soft_constraint
         self.graph = graph
         self.input_type = input_type
         self.mode = mode
@@ -130,6 +265,13 @@ class _BaseBINN(BaseEstimator):
         self.strict = strict
         self.empty_columns = empty_columns
         self.kernel = kernel
+        self.node_hidden = node_hidden
+        self.subnetwork_activation = subnetwork_activation
+        self.integrator = integrator
+        self.target_type = target_type
+        self.residual = residual
+        self.residual_l2 = residual_l2
+        self.soft_constraint = soft_constraint
         self.random_state = random_state
         self.verbose = verbose
 
@@ -147,22 +289,60 @@ class _BaseBINN(BaseEstimator):
     def fit(self, X, y, latent_targets: pd.DataFrame | None = None, validation_data: tuple | None = None):
         """Compile the graph for X's columns, fit preprocessing on training rows, and train.
 
-        ``latent_targets`` (with ``soft_constraint`` > 0): samples × latent node ids of measured intermediates
-        (expression, metabolites ...), NaN where a sample is unmeasured; see :mod:`binn_graph.soft_constraint`.
-        ``validation_data=(X_val, y_val)``: rows for early stopping instead of a random ``validation_fraction`` of
-        X (inner folds of :func:`binn_graph.genomic.nested_cv`); X_val's columns are matched to X's by name.
+        Parameters
+        ----------
+        X : DataFrame or array of shape (n_samples, n_features)
+            Samples × features; DataFrame columns are matched to the graph's ``input_type`` nodes by name (arrays
+            get names ``x0, x1, …``). NaN marks a missing value.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Class labels or numeric targets; a Series is matched to X by sample id.
+        latent_targets : DataFrame, optional
+            With ``soft_constraint`` > 0: samples × latent node ids of measured intermediates (expression,
+            metabolites ...), NaN where unmeasured; see :mod:`binn_graph.soft_constraint`.
+        validation_data : tuple (X_val, y_val), optional
+            Rows for early stopping instead of a random ``validation_fraction`` of X (inner folds of
+            :func:`binn_graph.genomic.nested_cv`); X_val's columns are matched to X's by name.
+
+        Returns
+        -------
+        self
         """
+        validate_params(self)
+        frame, y_values, n_train = self._check_data(X, y, validation_data)
+        seed = int(check_random_state(self.random_state).randint(0, 2**31 - 1))
+        inputs = self._compile(frame, was_frame=isinstance(X, pd.DataFrame))
+        target, n_outputs = self._encode_target(y_values)
+        idx, val_idx = self._split(y_values, n_train, len(frame), validation_data is None, seed)
+        X_all = self._fit_preprocessing(inputs, idx)
+        torch.manual_seed(seed)
+        self.model_ = self._build_module(n_outputs)
+        module, target, loss_fn, val_loss = self._objective(target, n_outputs, idx, frame.index, latent_targets)
+        trainer = Trainer(max_epochs=self.max_epochs, batch_size=self.batch_size, lr=self.lr,
+                          weight_decay=self.weight_decay, l1=self.l1, l2=self.l2, patience=self.patience,
+                          seed=seed, progress=self.verbose or None)
+        has_val = len(val_idx) > 0
+        self.history_ = trainer.fit(module, loss_fn, X_all[idx], target[idx],
+                                    X_all[val_idx] if has_val else None, target[val_idx] if has_val else None,
+                                    val_loss_fn=val_loss)
+        return self
+
+    def _check_data(self, X, y, validation_data) -> tuple[pd.DataFrame, np.ndarray, int]:
+        """X as a float DataFrame with y aligned to it by sample id; validation rows appended after the
+        ``n_train`` training rows."""
         if self.graph is None:
-            raise TypeError(f"{type(self).__name__} needs graph=KnowledgeGraph(...)")
+            raise ParameterError(f"{type(self).__name__} needs graph=KnowledgeGraph(...) to fit")
         if y is None:
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None")
-        was_frame = isinstance(X, pd.DataFrame)
         frame = _validated_frame(X)
-        y_values = _align_target(frame, y, was_frame)
+        y_values = _align_target(frame, y, isinstance(X, pd.DataFrame))
         n_train = len(frame)
         if validation_data is not None:
             frame, y_values = _append_validation(frame, y_values, validation_data)
-        seed = int(check_random_state(self.random_state).randint(0, 2**31 - 1))
+        return frame, y_values, n_train
+
+    def _compile(self, frame: pd.DataFrame, was_frame: bool) -> pd.DataFrame:
+        """Compile the graph for the frame's columns (``architecture_``, ``report_``) and return the input
+        columns in the architecture's order, with the empty-column policy applied."""
         self.architecture_ = Architecture.from_graph(self.graph, self.input_type, features=list(frame.columns),
                                                      mode=self.mode, n_levels=self.n_levels, strict=self.strict,
                                                      target_type=self.target_type, residual=self.residual)
@@ -178,32 +358,34 @@ class _BaseBINN(BaseEstimator):
             if empty:
                 warnings.warn(f"X has {len(empty)} input column(s) with no value in these rows, e.g. {empty[:5]}: "
                               "imputed at the centre and counted in report_ (pass empty_columns='raise' to refuse "
-                              "them)", UserWarning, stacklevel=2)
-        elif self.empty_columns != "report":
-            raise DataValidationError(f"empty_columns must be 'warn', 'raise' or 'report', not "
-                                      f"{self.empty_columns!r}")
-        target, n_outputs = self._encode_target(y_values)
-        idx = np.arange(n_train)
-        val_idx = np.arange(n_train, len(frame))
-        if validation_data is None and self.validation_fraction and len(frame) >= 10:
-            stratify = self._stratify(y_values)
+                              "them)", UserWarning, stacklevel=3)
+        return inputs
+
+    def _split(self, y_values: np.ndarray, n_train: int, n_rows: int, random_split: bool,
+               seed: int) -> tuple[np.ndarray, np.ndarray]:
+        """Training and early-stopping row indices: a (stratified) random ``validation_fraction`` of the first
+        ``n_train`` rows, or the appended validation rows."""
+        idx, val_idx = np.arange(n_train), np.arange(n_train, n_rows)
+        if random_split and self.validation_fraction and n_rows >= 10:
             try:
                 idx, val_idx = train_test_split(idx, test_size=self.validation_fraction, random_state=seed,
-                                                stratify=stratify)
+                                                stratify=self._stratify(y_values))
             except ValueError:  # a class too small to stratify
                 idx, val_idx = train_test_split(idx, test_size=self.validation_fraction, random_state=seed)
+        return idx, val_idx
+
+    def _fit_preprocessing(self, inputs: pd.DataFrame, idx: np.ndarray) -> torch.Tensor:
+        """Fit imputation and scaling on the training rows (``preprocessor_``); all rows as the module's input."""
         self.preprocessor_ = InputPreprocessor(self.impute, self.scale).fit(inputs.iloc[idx])
         self.report_.add("fit", "note", "input columns with no value in the training rows (imputed at the centre)",
                          len(self.preprocessor_.unobserved_), examples=self.preprocessor_.unobserved_[:5])
-        X_all = to_tensor(self.preprocessor_.transform(inputs))
-        torch.manual_seed(seed)
-        self.model_ = self._build_module(n_outputs)
-        trainer = Trainer(max_epochs=self.max_epochs, batch_size=self.batch_size, lr=self.lr,
-                          weight_decay=self.weight_decay, l1=self.l1, l2=self.l2, patience=self.patience,
-                          seed=seed, progress=self.verbose or None)
-        target_train = target[idx]
-        task_loss, module = self._loss(target_train), self.model_
-        # early stopping judges the task alone: penalties and constraints only shape training
+        return to_tensor(self.preprocessor_.transform(inputs))
+
+    def _objective(self, target: torch.Tensor, n_outputs: int, idx: np.ndarray, sample_ids: pd.Index,
+                   latent_targets: pd.DataFrame | None):
+        """``(module, target, loss, validation loss)``: the task loss plus the residual ridge and the soft
+        constraint, where asked for. Early stopping judges the task alone: penalties only shape training."""
+        task_loss, module = self._loss(target[idx]), self.model_
         loss_fn = val_loss = task_loss
         residual_weight = self.model_.residual_weight
         if self.residual and self.residual_l2 and residual_weight is not None:
@@ -218,17 +400,12 @@ class _BaseBINN(BaseEstimator):
             if target.dtype != torch.float32:
                 raise DataValidationError("soft constraints are implemented for BINNRegressor")
             z, self.latent_nodes_, self.latent_target_stats_ = constraint_targets(
-                latent_targets, frame.index, self.architecture_, idx, self.report_)
+                latent_targets, sample_ids, self.architecture_, idx, self.report_)
             module = SoftConstrained(self.model_, self.latent_nodes_)
             loss_fn = module.loss(loss_fn, target.shape[1], float(self.soft_constraint))
             val_loss = module.task_part(task_loss, n_outputs)
             target = torch.cat([target, z], dim=1)
-            target_train = target[idx]
-        has_val = len(val_idx) > 0
-        self.history_ = trainer.fit(module, loss_fn, X_all[idx], target_train,
-                                    X_all[val_idx] if has_val else None, target[val_idx] if has_val else None,
-                                    val_loss_fn=val_loss)
-        return self
+        return module, target, loss_fn, val_loss
 
     def _build_module(self, n_outputs: int) -> BINN:
         return BINN(self.architecture_, n_outputs=n_outputs, node_width=self.node_width, activation=self.activation,
@@ -254,12 +431,8 @@ class _BaseBINN(BaseEstimator):
         return pd.DataFrame(values, index=index, columns=list(nodes))
 
     # ---------------------------------------------------------------- predict helpers
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "model_"):
-            raise NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit(X, y) first")
-
     def _inputs(self, X) -> pd.DataFrame:
-        self._check_fitted()
+        check_fitted(self)
         if isinstance(X, pd.DataFrame):
             return align_columns(_validated_frame(X, min_samples=1), self.architecture_.input_ids)
         frame = _validated_frame(X, min_samples=1)
@@ -268,10 +441,13 @@ class _BaseBINN(BaseEstimator):
                                        f"{self.n_features_in_} features as input")
         return align_columns(frame, self.architecture_.input_ids)
 
-    def _model_input(self, X) -> torch.Tensor:
-        """X (columns matched by name) as the module's input tensor, preprocessed as in training."""
+    def module_input(self, X) -> torch.Tensor:
+        """X (columns matched by name) as the module's input tensor ``[n_samples, n_inputs * k]``, preprocessed
+        as in training."""
         inputs = self._inputs(X)  # checks that the estimator is fitted
         return to_tensor(self.preprocessor_.transform(inputs))
+
+    _model_input = module_input  # old private name
 
     def output_function(self):
         """``(f, names)``: ``f`` maps the module's logits ``[batch, n_outputs]`` to what the estimator reports
@@ -281,14 +457,14 @@ class _BaseBINN(BaseEstimator):
 
     @torch.no_grad()
     def _outputs(self, X) -> np.ndarray:
-        x = self._model_input(X)
+        x = self.module_input(X)
         self.model_.eval()
         return self.output_function()[0](self.model_(x).double()).numpy()  # float64: targets far from 0 keep digits
 
     # ---------------------------------------------------------------- persistence
     def save(self, path: str | PathLike) -> None:
         """Save weights, architecture, preprocessing and parameters (loadable with ``weights_only``)."""
-        self._check_fitted()
+        check_fitted(self)
         params = {k: v for k, v in self.get_params().items() if k != "graph"}
         spec = {"estimator": type(self).__name__, "params": params, "architecture": self.architecture_.to_dict(),
                 "preprocessor": self.preprocessor_.to_dict(), "n_outputs": self.model_.n_outputs,
@@ -334,57 +510,11 @@ class _BaseBINN(BaseEstimator):
         return tags
 
 
-class BINNClassifier(ClassifierMixin, _BaseBINN):
-    """Binary or multiclass BINN classifier.
+class BINNClassifier(ClassifierMixin, BINNEstimator):
+    """Binary or multiclass BINN classifier: a sparse network wired like the knowledge graph."""
 
-    Parameters
-    ----------
-    graph:
-        The :class:`~kg.KnowledgeGraph` to compile.
-    input_type:
-        Node type(s) of X's columns (``"protein"``, ``["protein", "metabolite"]`` ...).
-    mode, n_levels:
-        ``"dag"`` (default) or ``"layered"`` with ``n_levels`` (binn/P-NET compatible).
-    node_width:
-        Units per latent node (int or ``{node_type: int}``).
-    activation, norm, dropout, heads:
-        Architecture of every level (``heads="all_levels"`` adds a readout per level).
-    impute:
-        ``"mean"``, ``"zero"`` or ``"mask"`` (value + missingness indicator per input).
-    scale:
-        Standardise inputs with training-row statistics.
-    max_epochs, batch_size, lr, weight_decay, l1, l2, patience, validation_fraction:
-        Training: Adam with ``lr`` (default 1e-2) and ``weight_decay`` (Adam's L2 on every parameter, default 1e-2),
-        L1/L2 on the edge weights, early stopping on a (stratified) validation split of the training rows after
-        ``patience`` epochs without improvement, with the learning rate halved on a plateau; a fit that reaches
-        ``max_epochs`` while still improving warns. The defaults were chosen on six problems
-        (``benchmarks/bench_defaults.py``; table in benchmarks/RESULTS.md): with the previous ``lr=1e-3`` and no
-        weight decay, fits on a planted full-Reactome pathway stayed at chance (ROC-AUC 0.51; now 0.79).
-    class_weight:
-        ``None``, ``"balanced"`` or ``{class: weight}``.
-    strict:
-        Raise when a column is not a node of the graph (default: report and ignore it).
-    empty_columns:
-        Input columns with no value in the rows given to ``fit`` (in cross-validation on sparse proteomics a rare
-        protein may be unobserved in a training fold): ``"warn"`` (default) imputes them at the centre, counts them
-        in ``report_`` and warns naming them; ``"report"`` does the same without the warning; ``"raise"`` refuses
-        them.
-    kernel:
-        Sparse kernel (``"auto"``, ``"csr"``, ``"gather"``).
-    node_hidden, subnetwork_activation:
-        Per-node subnetworks, e.g. ``{"gene": [128]}``: each gene is "its SNPs → 128 → 1" (see :class:`BINN`).
-    integrator:
-        Hidden widths of a dense network over the nodes feeding the output (e.g. ``[128]``).
-    target_type:
-        Node type whose top nodes feed the output (``"pathway"``; ``"gene"`` for SNP → gene → phenotype).
-    residual, residual_l2:
-        Feed input columns that are graph nodes outside every mask straight to the output (dag mode), with a ridge
-        penalty ``residual_l2 · Σ w²`` on those weights (unpenalised, a wide linear branch overfits).
-    soft_constraint:
-        λ of the soft constraint; pass ``latent_targets`` to :meth:`fit` (see :mod:`binn_graph.soft_constraint`).
-    random_state:
-        Seed for the split, the initialisation and the batch order.
-    """
+    _parameter_constraints: dict = {**BINNEstimator._parameter_constraints,
+                                    "class_weight": [StrOptions({"balanced"}), dict, None]}
 
     def __init__(self, graph: KnowledgeGraph | None = None, input_type: str | list[str] = "protein",
                  mode: str = "dag", n_levels: int | None = None, node_width: int | dict = 1,
@@ -437,7 +567,7 @@ class BINNClassifier(ClassifierMixin, _BaseBINN):
             return counts.sum() / (len(counts) * np.maximum(counts, 1))
         if isinstance(self.class_weight, dict):
             return np.array([float(self.class_weight.get(c, 1.0)) for c in self.classes_])
-        raise TargetError(f"class_weight must be None, 'balanced' or a dict, not {self.class_weight!r}")
+        raise ParameterError(f"class_weight must be None, 'balanced' or a dict, not {self.class_weight!r}")
 
     def _loss(self, y_train):
         w = self._class_weights
@@ -447,7 +577,8 @@ class BINNClassifier(ClassifierMixin, _BaseBINN):
         return torch.nn.CrossEntropyLoss(weight=None if w is None else torch.as_tensor(w, dtype=torch.float32))
 
     def output_function(self):
-        self._check_fitted()
+        """``(f, names)``: probabilities of the positive class (binary) or of every class from the logits."""
+        check_fitted(self)
         if len(self.classes_) == 2:
             return torch.sigmoid, [str(self.classes_[1])]
         return (lambda logits: torch.softmax(logits, dim=1)), [str(c) for c in self.classes_]
@@ -458,6 +589,7 @@ class BINNClassifier(ClassifierMixin, _BaseBINN):
         return np.column_stack([1.0 - p[:, 0], p[:, 0]]) if p.shape[1] == 1 else p
 
     def predict(self, X) -> np.ndarray:
+        """Class labels ``[n_samples]``: the most probable class."""
         proba = self.predict_proba(X)
         return self.classes_[np.argmax(proba, axis=1)]
 
@@ -468,11 +600,8 @@ class BINNClassifier(ClassifierMixin, _BaseBINN):
         self.classes_ = np.asarray(spec["classes"])
 
 
-class BINNRegressor(RegressorMixin, _BaseBINN):
-    """Single- or multi-target BINN regressor; targets are standardised on the training rows.
-
-    Parameters are those of :class:`BINNClassifier` without ``class_weight``.
-    """
+class BINNRegressor(RegressorMixin, BINNEstimator):
+    """Single- or multi-target BINN regressor; targets are standardised on the training rows."""
 
     def _encode_target(self, y):
         try:
@@ -498,13 +627,15 @@ class BINNRegressor(RegressorMixin, _BaseBINN):
         return tags
 
     def output_function(self):
-        self._check_fitted()
+        """``(f, names)``: predictions in the target's units from the logits (standardisation undone)."""
+        check_fitted(self)
         mean = torch.as_tensor(self.target_mean_, dtype=torch.float64)
         scale = torch.as_tensor(self.target_scale_, dtype=torch.float64)
         names = ["prediction"] if len(self.target_mean_) == 1 else [f"target_{i}" for i in range(len(mean))]
         return (lambda logits: logits * scale.to(logits.dtype) + mean.to(logits.dtype)), names
 
     def predict(self, X) -> np.ndarray:
+        """Predictions ``[n_samples]`` (one target) or ``[n_samples, n_targets]``, in the target's units."""
         out = self._outputs(X)
         return out[:, 0] if self._single_target else out
 
@@ -516,3 +647,14 @@ class BINNRegressor(RegressorMixin, _BaseBINN):
         self.target_mean_ = np.asarray(spec["target_mean"])
         self.target_scale_ = np.asarray(spec["target_scale"])
         self._single_target = spec["single_target"]
+
+
+# every parameter documented once, for help() and the API reference of both estimators
+BINNClassifier.__doc__ += "\n" + _PARAMETERS_DOC.replace("{class_weight}", _CLASS_WEIGHT_DOC) + """    classes_ : ndarray
+        Class labels, in the order of ``predict_proba``'s columns.
+"""
+BINNRegressor.__doc__ += "\n" + _PARAMETERS_DOC.replace("{class_weight}", "") + """    target_mean_, target_scale_ : ndarray
+        Training-row mean and standard deviation of each target (predictions are mapped back with them).
+"""
+
+_BaseBINN = BINNEstimator  # old private name, kept for one release

@@ -188,6 +188,7 @@ class BINN(nn.Module):
 
     @property
     def input_ids(self) -> list[str]:
+        """Input node ids in column order of ``x``."""
         return self.architecture.input_ids
 
     def _check_input(self, x: Tensor) -> None:
@@ -257,6 +258,7 @@ class BINN(nn.Module):
         return self.run_levels([inputs], self.input_messages(inputs), 1)
 
     def forward(self, x: Tensor) -> Tensor:
+        """Logits ``[batch, n_outputs]`` of ``x`` ``[batch, n_inputs * k]`` (the engine where it applies)."""
         if self._engine_applies(x):
             self._check_input(x)
             return self.readout(self.engine.states(x, keep_inputs=False))

@@ -66,6 +66,7 @@ class Perturbation:
 
     @property
     def batch(self) -> int:
+        """Number of evaluation samples."""
         return int(self.states[0].shape[1])
 
     @torch.no_grad()

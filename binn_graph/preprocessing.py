@@ -97,9 +97,11 @@ class InputPreprocessor:
 
     @property
     def input_width(self) -> int:
+        """Units per input node: 2 with a missingness indicator (``impute="mask"``), else 1."""
         return 2 if self.impute == "mask" else 1
 
     def fit(self, frame: pd.DataFrame) -> "InputPreprocessor":
+        """Learn fill values and scaling from the training rows of ``frame`` (samples × inputs)."""
         if self.impute not in IMPUTE_MODES:
             raise DataValidationError(f"impute must be one of {IMPUTE_MODES}, not {self.impute!r}")
         values = _numeric(frame)
@@ -140,11 +142,13 @@ class InputPreprocessor:
         return out.reshape(n, -1)
 
     def to_dict(self) -> dict:
+        """The fitted state as plain lists (for checkpoints)."""
         return {"impute": self.impute, "scale": self.scale, "mean": self.mean_.tolist(),
                 "scale_values": self.scale_.tolist(), "fill": self.fill_.tolist()}
 
     @classmethod
     def from_dict(cls, data: dict) -> "InputPreprocessor":
+        """Rebuild from :meth:`to_dict` output."""
         out = cls(data["impute"], data["scale"])
         out.mean_, out.scale_, out.fill_ = (np.asarray(data[k], dtype="float64") for k in ("mean", "scale_values", "fill"))
         return out

@@ -88,11 +88,13 @@ class SoftConstrained(nn.Module):
         self.shift = nn.Parameter(torch.zeros(len(nodes)))
 
     def forward(self, x: Tensor) -> Tensor:
+        """Logits and the constrained latent states, concatenated: ``[batch, n_outputs + n_latent]``."""
         states = self.model.level_states(x, fused=True)
         latent = torch.stack([states[level][row] for level, row in self.rows], dim=1)
         return torch.cat([self.model.readout(states), latent * self.scale + self.shift], dim=1)
 
     def edge_weights(self):
+        """The wrapped model's edge weights (for L1/L2 penalties)."""
         return self.model.edge_weights()
 
     @staticmethod

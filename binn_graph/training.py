@@ -158,6 +158,7 @@ class Trainer:
     @staticmethod
     @torch.no_grad()
     def evaluate(model: nn.Module, loss_fn, X: Tensor, y: Tensor) -> float:
+        """Mean loss of ``model`` on ``(X, y)`` in evaluation mode, without gradients."""
         model.eval()
         return float(loss_fn(model(_as_float(X)), y))
 

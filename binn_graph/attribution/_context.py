@@ -15,8 +15,9 @@ import pandas as pd
 import torch
 from torch import Tensor
 
-from ..errors import BINNError, FeatureMismatchError, NotFittedError
+from ..errors import BINNError, FeatureMismatchError
 from ..model import BINN
+from ..validation import check_fitted
 
 __all__ = ["ExplainContext", "make_context"]
 
@@ -51,17 +52,20 @@ def _names_from_graph(graph, nodes: pd.DataFrame) -> pd.Series:
     return names
 
 
+def _is_estimator(model) -> bool:
+    """Whether ``model`` offers what attribution uses of an estimator: ``module_input(X)``, ``output_function()``
+    and, once fitted, the module ``model_`` (:class:`~binn_graph.estimators.BINNEstimator` does)."""
+    return callable(getattr(model, "module_input", None)) and callable(getattr(model, "output_function", None))
+
+
 def make_context(model, X) -> ExplainContext:
     """Accept a fitted BINNClassifier/BINNRegressor or a BINN module and the evaluation data."""
-    from ..estimators import _BaseBINN
-
-    if isinstance(model, _BaseBINN):
-        if not hasattr(model, "model_"):
-            raise NotFittedError(f"this {type(model).__name__} is not fitted yet; call fit(X, y) before explaining it")
+    if _is_estimator(model):
+        check_fitted(model, action="call fit(X, y) before explaining it")
         module = model.model_
-        x = model._model_input(X)
+        x = model.module_input(X)
         output_fn, output_names = model.output_function()
-        graph, estimator = model.graph, model
+        graph, estimator = getattr(model, "graph", None), model
     elif isinstance(model, BINN):
         module = model
         if isinstance(X, pd.DataFrame):

@@ -152,6 +152,8 @@ class FusedLevelStack(nn.Module):
 
     @classmethod
     def build(cls, blocks: Sequence[LevelBlock]) -> "FusedLevelStack | None":
+        """The stack of ``blocks``, or None where one cannot be fused (node subnetworks, the gather kernel, an
+        activation without an output-expressible derivative)."""
         if any(len(b.subnetwork) or b.activation_name not in _ACTIVATION_BACKWARDS for b in blocks):
             return None
         if any(layer.kernel != "csr" for b in blocks for layer in b.edge_groups):

@@ -115,6 +115,7 @@ class EdgeLinear(nn.Module):
 
     @property
     def num_edges(self) -> int:
+        """Number of graph edges ``E``."""
         return int(self.weight.shape[0])
 
     def fan_in(self) -> Tensor:
@@ -150,6 +151,7 @@ class EdgeLinear(nn.Module):
         return dense
 
     def extra_repr(self) -> str:
+        """Sizes, edges and kernel, for ``print(module)``."""
         return (f"{self.num_src}x{self.src_width} -> {self.num_dst}x{self.dst_width}, edges={self.num_edges}, "
                 f"kernel={self.kernel!r}")
 

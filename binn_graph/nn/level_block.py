@@ -155,14 +155,17 @@ class LevelBlock(nn.Module):
 
     @property
     def edge_weights(self) -> list[Tensor]:
+        """The weight tensors of the level's sparse layers (for L1/L2 penalties)."""
         return [layer.weight for layer in self.edge_groups]
 
     keep_pre: bool = False  # attribution sets this to read the pre-activation's gradient
     last_pre: Tensor | None = None
 
     def forward(self, states: list[Tensor], extra: Tensor | None = None) -> Tensor:
+        """The level's state ``[n_l * k_l, batch]`` from earlier ``states`` (and messages ``extra``)."""
         return self.finish(self.messages(states, extra))
 
     def extra_repr(self) -> str:
+        """Nodes, width and source levels, for ``print(module)``."""
         return f"nodes={self.num_nodes}, width={self.width}, from levels {self.source_levels}, " \
                f"activation={self.activation_name!r}"

@@ -34,6 +34,7 @@ class NodeMLP(nn.Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
+        """Glorot-uniform weights per node, zero biases."""
         bound = math.sqrt(6.0 / (self.in_width + self.out_width))
         with torch.no_grad():
             self.weight.uniform_(-bound, bound)
@@ -52,4 +53,5 @@ class NodeMLP(nn.Module):
         return h.reshape(n * self.out_width, batch)
 
     def extra_repr(self) -> str:
+        """Nodes and widths, for ``print(module)``."""
         return f"nodes={self.num_nodes}, {self.in_width} -> {self.out_width}"

@@ -13,8 +13,14 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from binn_graph import BINNClassifier, BINNRegressor
 from binn_graph.errors import (
-    BINNError, CheckpointError, DataValidationError, FeatureMismatchError, GraphStructureError, NotFittedError,
-    TargetError)
+    BINNError,
+    CheckpointError,
+    DataValidationError,
+    FeatureMismatchError,
+    GraphStructureError,
+    NotFittedError,
+    TargetError,
+)
 from kg import KnowledgeGraph
 
 from .conftest import synthetic_graph

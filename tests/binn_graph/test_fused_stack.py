@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from binn_graph import Architecture, BINN
+from binn_graph import BINN, Architecture
 from binn_graph.engine.batch_major import forward_batch_major
 from binn_graph.nn import EdgeLinear
 from kg import KnowledgeGraph

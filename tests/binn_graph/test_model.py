@@ -2,7 +2,7 @@
 
 import torch
 
-from binn_graph import Architecture, BINN
+from binn_graph import BINN, Architecture
 from kg import KnowledgeGraph
 
 PART_OF = ("pathway", "part_of", "pathway")

@@ -1,0 +1,76 @@
+"""scikit-learn discipline: parameters validated first in fit with one error type, every parameter documented,
+one fitted-state check, one error root for the whole project."""
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from binn_graph import BINNClassifier, BINNRegressor, explain
+from binn_graph.errors import BINNError, GraphCycleError, NotFittedError, ParameterError
+from kg import KnowledgeGraph
+from kg.errors import BinnGraphError, CycleError, HierarchyCycleError, KGError
+
+BAD = [
+    ("lr", 0.0), ("lr", "fast"), ("max_epochs", 0), ("batch_size", 2.5), ("dropout", 1.0), ("mode", "tree"),
+    ("activation", "swish"), ("norm", "layer"), ("heads", "some"), ("impute", "median"), ("kernel", "dense"),
+    ("empty_columns", "ignore"), ("validation_fraction", 1.0), ("patience", -1), ("weight_decay", -0.1),
+    ("node_width", 0), ("random_state", "seed"), ("integrator", 128), ("graph", "reactome"),
+]
+
+
+@pytest.mark.parametrize("estimator", [BINNClassifier, BINNRegressor])
+@pytest.mark.parametrize("name, value", BAD)
+def test_bad_parameter_is_refused_before_the_data_is_read(estimator, name, value):
+    est = estimator(**{"graph": KnowledgeGraph(), name: value})
+    with pytest.raises(ParameterError, match=f"The '{name}' parameter of {estimator.__name__} must be"):
+        est.fit("not even data", None)  # parameters are checked before X and y
+    assert issubclass(ParameterError, ValueError) and issubclass(ParameterError, TypeError)
+
+
+def test_class_weight_is_validated():
+    with pytest.raises(ParameterError, match="'class_weight' parameter"):
+        BINNClassifier(KnowledgeGraph(), class_weight="inverse").fit("x", None)
+
+
+@pytest.mark.parametrize("estimator", [BINNClassifier, BINNRegressor])
+def test_every_parameter_is_documented(estimator):
+    doc = estimator.__doc__
+    documented = set()
+    for line in doc.splitlines():
+        match = re.match(r"^    ([a-z_0-9, ]+) :", line)
+        if match:
+            documented |= {name.strip() for name in match.group(1).split(",")}
+    assert set(estimator().get_params()) <= documented, set(estimator().get_params()) - documented
+    assert ("class_weight" in documented) == (estimator is BINNClassifier)
+
+
+def test_not_fitted_is_one_check_everywhere():
+    X = pd.DataFrame(np.zeros((3, 2)), columns=["a", "b"])
+    clf = BINNClassifier(KnowledgeGraph())
+    for call in (lambda: clf.predict(X), lambda: clf.predict_proba(X), lambda: clf.save("x.pt"),
+                 lambda: clf.output_function(), lambda: clf.module_input(X), lambda: clf.latent_activations(X)):
+        with pytest.raises(NotFittedError, match="this BINNClassifier is not fitted yet; call fit"):
+            call()
+    with pytest.raises(NotFittedError, match="before explaining it"):
+        explain(clf, X)
+
+
+def test_one_error_root():
+    assert issubclass(KGError, BinnGraphError) and issubclass(BINNError, BinnGraphError)
+    assert issubclass(HierarchyCycleError, CycleError) and issubclass(GraphCycleError, CycleError)
+    assert issubclass(ParameterError, BinnGraphError) and issubclass(NotFittedError, BinnGraphError)
+
+
+def test_a_cycle_is_a_cycle_error_naming_its_nodes():
+    g = KnowledgeGraph().add_nodes("pathway", ["A", "B", "C"]).add_nodes("protein", ["p"])
+    g.add_edges(("pathway", "part_of", "pathway"), ["A", "B"], ["B", "A"])
+    g.add_edges(("protein", "member_of", "pathway"), ["p"], ["A"])
+    with pytest.raises(CycleError) as info:
+        g.validate().raise_if_invalid()
+    assert set(info.value.nodes) == {"A", "B"}
+    X = pd.DataFrame({"p": np.arange(12.0)})
+    with pytest.raises(GraphCycleError) as info:
+        BINNClassifier(g, max_epochs=1).fit(X, np.arange(12) % 2)
+    assert set(info.value.nodes) == {"A", "B"}
