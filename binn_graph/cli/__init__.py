@@ -120,16 +120,32 @@ _handler = _StderrHandler()
 _handler.setFormatter(_Formatter())
 
 
-def configure_output(verbose: bool = False, quiet: bool = False) -> None:
-    """Notes, warnings and progress lines of ``binn_graph`` and ``kg`` to standard error, at the level asked."""
+def configure_output(verbose: bool = False, quiet: bool = False):
+    """Notes, warnings and progress lines of ``binn_graph`` and ``kg`` to standard error, at the level asked.
+
+    Returns a function that restores the loggers' previous settings (``main`` calls it when the command ends, so an
+    in-process caller's logging is left as it was).
+    """
     level = logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO
+    saved = []
     for name in ("binn_graph", "kg"):
         log = logging.getLogger(name)
+        saved.append((log, log.level, log.propagate, _handler in log.handlers))
         if _handler not in log.handlers:
             log.addHandler(_handler)
         log.setLevel(level)
         log.propagate = False
     _progress.configure("off" if quiet else "log", 5.0 if verbose else None)
+
+    def restore() -> None:
+        for log, old_level, old_propagate, had_handler in saved:
+            log.setLevel(old_level)
+            log.propagate = old_propagate
+            if not had_handler:
+                log.removeHandler(_handler)
+        _progress.configure()
+
+    return restore
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):
@@ -143,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
     except SystemExit as exc:  # --help (0) or a usage error (2), already printed
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
-    configure_output(args.verbose, args.quiet)
+    restore_output = configure_output(args.verbose, args.quiet)
     if argv is None:  # the console script: warnings as one plain line (in-process callers keep their own)
         warnings.showwarning = _show_warning
     try:
@@ -164,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
         print("binn-graph: interrupted", file=sys.stderr)
         return 130
     finally:
-        _progress.configure()
+        restore_output()
 
 
 if __name__ == "__main__":  # pragma: no cover
