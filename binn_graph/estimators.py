@@ -49,6 +49,7 @@ from .preprocessing import (
     check_no_empty_columns,
     empty_columns,
 )
+from .threads import intra_op_threads
 from .training import Trainer, load_checkpoint, save_checkpoint, to_tensor
 from .validation import check_fitted, validate_params
 
@@ -122,6 +123,10 @@ _PARAMETERS_DOC = """
         :mod:`binn_graph.soft_constraint`).
     random_state : int, RandomState or None, default None
         Seed of the validation split, the initialisation and the batch order.
+    n_threads : int or None, default 1
+        Torch intra-op threads while fitting, predicting and explaining; None keeps torch's setting (all cores).
+        One thread is the default: BINN steps are short, and when another process shares the cores more threads
+        make them several times slower (see :mod:`binn_graph.threads`).
     verbose : bool, default False
         Show a progress bar per epoch.
 
@@ -230,6 +235,7 @@ class BINNEstimator(BaseEstimator):
         "residual_l2": [Interval(Real, 0, None, closed="left")],
         "soft_constraint": [Interval(Real, 0, None, closed="left")],
         "random_state": ["random_state"],
+        "n_threads": [Interval(Integral, 1, None, closed="left"), None],
         "verbose": ["verbose"],
     }
 
@@ -242,7 +248,7 @@ class BINNEstimator(BaseEstimator):
                  kernel: str = "auto", node_hidden: dict | None = None, subnetwork_activation: str = "sigmoid",
                  integrator: list | None = None, target_type: str = "pathway", residual: bool = False,
                  residual_l2: float = 1.0, soft_constraint: float = 0.0, random_state: int | None = None,
-                 verbose: bool = False) -> None:
+                 n_threads: int | None = 1, verbose: bool = False) -> None:
         self.graph = graph
         self.input_type = input_type
         self.mode = mode
@@ -273,6 +279,7 @@ class BINNEstimator(BaseEstimator):
         self.residual_l2 = residual_l2
         self.soft_constraint = soft_constraint
         self.random_state = random_state
+        self.n_threads = n_threads
         self.verbose = verbose
 
     # ---------------------------------------------------------------- hooks for subclasses
@@ -321,9 +328,10 @@ class BINNEstimator(BaseEstimator):
                           weight_decay=self.weight_decay, l1=self.l1, l2=self.l2, patience=self.patience,
                           seed=seed, progress=self.verbose or None)
         has_val = len(val_idx) > 0
-        self.history_ = trainer.fit(module, loss_fn, X_all[idx], target[idx],
-                                    X_all[val_idx] if has_val else None, target[val_idx] if has_val else None,
-                                    val_loss_fn=val_loss)
+        with intra_op_threads(self.n_threads):
+            self.history_ = trainer.fit(module, loss_fn, X_all[idx], target[idx],
+                                        X_all[val_idx] if has_val else None, target[val_idx] if has_val else None,
+                                        val_loss_fn=val_loss)
         return self
 
     def _check_data(self, X, y, validation_data) -> tuple[pd.DataFrame, np.ndarray, int]:
@@ -424,7 +432,7 @@ class BINNEstimator(BaseEstimator):
             nodes = latent["node_id"].tolist()
         rows = node_rows(arch, nodes, self.model_.level_widths)
         self.model_.eval()
-        with torch.no_grad():
+        with torch.no_grad(), intra_op_threads(self.n_threads):
             states = self.model_.level_states(to_tensor(self.preprocessor_.transform(inputs)), fused=True)
         values = torch.stack([states[level][row] for level, row in rows], dim=1).numpy()
         index = X.index if isinstance(X, pd.DataFrame) else None
@@ -459,7 +467,9 @@ class BINNEstimator(BaseEstimator):
     def _outputs(self, X) -> np.ndarray:
         x = self.module_input(X)
         self.model_.eval()
-        return self.output_function()[0](self.model_(x).double()).numpy()  # float64: targets far from 0 keep digits
+        with intra_op_threads(self.n_threads):
+            logits = self.model_(x)
+        return self.output_function()[0](logits.double()).numpy()  # float64: targets far from 0 keep digits
 
     # ---------------------------------------------------------------- persistence
     def save(self, path: str | PathLike) -> None:
@@ -525,7 +535,7 @@ class BINNClassifier(ClassifierMixin, BINNEstimator):
                  empty_columns: str = "warn", kernel: str = "auto", node_hidden: dict | None = None,
                  subnetwork_activation: str = "sigmoid", integrator: list | None = None, target_type: str = "pathway",
                  residual: bool = False, residual_l2: float = 1.0, soft_constraint: float = 0.0,
-                 random_state: int | None = None, verbose: bool = False) -> None:
+                 random_state: int | None = None, n_threads: int | None = 1, verbose: bool = False) -> None:
         super().__init__(graph=graph, input_type=input_type, mode=mode, n_levels=n_levels, node_width=node_width,
                          activation=activation, norm=norm, dropout=dropout, heads=heads, impute=impute, scale=scale,
                          max_epochs=max_epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay, l1=l1,
@@ -533,7 +543,7 @@ class BINNClassifier(ClassifierMixin, BINNEstimator):
                          empty_columns=empty_columns, kernel=kernel, node_hidden=node_hidden,
                          subnetwork_activation=subnetwork_activation, integrator=integrator, target_type=target_type,
                          residual=residual, residual_l2=residual_l2, soft_constraint=soft_constraint,
-                         random_state=random_state,
+                         random_state=random_state, n_threads=n_threads,
                          verbose=verbose)
         self.class_weight = class_weight
 

@@ -74,3 +74,30 @@ def test_a_cycle_is_a_cycle_error_naming_its_nodes():
     with pytest.raises(GraphCycleError) as info:
         BINNClassifier(g, max_epochs=1).fit(X, np.arange(12) % 2)
     assert set(info.value.nodes) == {"A", "B"}
+
+
+def test_fit_and_predict_run_on_n_threads_and_restore_torch_setting(monkeypatch, synth_graph, planted):
+    import torch
+
+    from binn_graph import training
+
+    seen = []
+    original = training.Trainer.fit
+
+    def recording_fit(self, *args, **kwargs):
+        seen.append(torch.get_num_threads())
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(training.Trainer, "fit", recording_fit)
+    X, y = planted
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        clf = BINNClassifier(synth_graph, max_epochs=2, random_state=0).fit(X, y)
+        assert seen == [1] and torch.get_num_threads() == 2
+        BINNClassifier(synth_graph, max_epochs=2, random_state=0, n_threads=None).fit(X, y)
+        assert seen == [1, 2]
+        clf.predict_proba(X)
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
