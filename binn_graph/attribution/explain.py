@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from scipy.stats import false_discovery_control
@@ -52,7 +54,7 @@ def _table(ctx: ExplainContext, scores: np.ndarray, normalize: str | None) -> pd
         frame["specific_rank"] = frame["specific_importance"].rank(ascending=False, method="min").astype("Int64")
         if len(ctx.output_names) > 1:
             frame["output"] = name
-        frames.append(frame)
+        frames.append(frame.sort_values("rank", kind="stable", na_position="last"))  # most important first
     return pd.concat(frames, ignore_index=True)
 
 
@@ -68,7 +70,8 @@ def _drivers(source: np.ndarray, inherited: np.ndarray) -> np.ndarray:
 
 
 def explain(model, X, method: str = "clamp", *, normalize: str | None = "fan", null: str | None = None,
-            n_null: int = 20, X_train=None, y_train=None, random_state: int | None = 0, **options) -> pd.DataFrame:
+            n_null: int = 20, X_train=None, y_train=None, random_state: int | None = 0, alpha: float = 0.1,
+            null_types=None, **options) -> pd.DataFrame:
     """Importance of every node (inputs, pathways, copies) of a fitted BINN on the evaluation data ``X``.
 
     Parameters
@@ -92,17 +95,27 @@ def explain(model, X, method: str = "clamp", *, normalize: str | None = "fan", n
         labels); adds empirical ``p_value`` and Benjamini–Hochberg ``q_value`` columns. Needs ``X_train`` and
         ``y_train`` and a fitted estimator.
     n_null:
-        Number of null refits.
+        Number of null refits. The smallest possible p is ``1/(n_null + 1)``; a warning says when ``n_null`` is too
+        small for any node to reach ``q ≤ alpha`` after Benjamini–Hochberg over the tested nodes, and what would
+        (:func:`~binn_graph.attribution.null.null_power`).
+    alpha:
+        The q-level the null is judged at (the warning, and ``attrs["null"]["n_significant"]``).
+    null_types:
+        Node types tested against the null (a type or a list; default every type). Fewer tested nodes need fewer
+        refits: ``null_types="pathway"`` tests pathways only; other rows get NaN p- and q-values.
 
     Returns
     -------
-    DataFrame with one row per node (and per output for multi-output models): ``node_type``, ``node_id``, ``name``,
-    ``level``, ``importance``, ``normalized_importance``, ``rank`` (1 = most important by the normalised score),
+    DataFrame sorted by ``rank`` (per output), one row per node (and per output for multi-output models):
+    ``node_type``, ``node_id``, ``name``, ``level``, ``importance``, ``normalized_importance``, ``rank``
+    (1 = most important by the normalised score),
     and whether a node carries its signal itself or inherits it from a child
     (:mod:`binn_graph.attribution.specificity`): ``inherited_share`` (largest share of the node's input variation
     from one child), ``inherited_from`` (that child), ``driver`` (the most specific node the signal comes from),
     ``specific_importance`` (normalised importance × (1 − inherited share)) and ``specific_rank``; plus ``output``
-    for multi-output models and ``p_value``/``q_value`` when a null is run.
+    for multi-output models and ``p_value``/``q_value`` when a null is run. With a null, ``attrs["null"]`` holds
+    its summary: ``null``, ``n_null``, ``alpha``, ``null_types``, ``n_tested``, ``min_p``, ``needed_n_null``,
+    ``reachable``, ``n_significant`` (rows with ``q ≤ alpha``), ``min_q`` and the ``warning`` text (or None).
     """
     if callable(getattr(model, "explain_nodes", None)):  # graph classifiers (e.g. degradation.ProteaseClassifier)
         return model.explain_nodes(X, method="ablation" if method in ("clamp", "ablation") else method, **options)
@@ -115,23 +128,76 @@ def explain(model, X, method: str = "clamp", *, normalize: str | None = "fan", n
     if null is not None and (X_train is None or y_train is None):
         raise BINNError(f"null={null!r} refits the model {n_null} times and needs the training data: "
                         "pass X_train= and y_train=")
+    if not 0 < alpha < 1:
+        raise BINNError(f"alpha (the q-level) must lie in (0, 1), not {alpha!r}")
     ctx = make_context(model, X)
     table = _table(ctx, _scores(ctx, method, options), normalize)
     if null is not None:
-        from .null import null_pvalues
+        from .null import null_power, null_pvalues
 
         if ctx.estimator is None:
             raise BINNError("a null model refits the estimator; pass the fitted BINNClassifier/BINNRegressor, "
                             "not the bare module")
+        tested = _tested_rows(table, null_types)
+        first = _first_output(table)
+        power = null_power(int((tested & first).sum()), n_null, alpha)
+        pathways = int(((table["node_type"] == "pathway").to_numpy() & first).sum())
+        power["warning"] = None if power["reachable"] else _power_warning(power, null_types, pathways)
+        if power["warning"]:
+            warnings.warn(power["warning"], UserWarning, stacklevel=2)
         p = null_pvalues(ctx.estimator, table, X, X_train, y_train, method=method, normalize=normalize,
                          null=null, n_null=n_null, random_state=random_state, options=options)
-        table["p_value"] = p
+        table["p_value"] = np.where(tested, p, np.nan)
         table["q_value"] = np.nan
         for _, idx in table.groupby(table.get("output", pd.Series(0, index=table.index))).groups.items():
             values = table.loc[idx, "p_value"]
             ok = values.notna()
             table.loc[values.index[ok], "q_value"] = false_discovery_control(values[ok].to_numpy(), method="bh")
+        q = table["q_value"]
+        table.attrs["null"] = {"null": null, **power, "null_types": _types_list(null_types),
+                               "n_significant": int((q <= alpha).sum()),
+                               "min_q": float(q.min()) if q.notna().any() else None}
     return table
+
+
+def _types_list(null_types) -> list[str] | None:
+    return None if null_types is None else [null_types] if isinstance(null_types, str) else list(null_types)
+
+
+def _tested_rows(table: pd.DataFrame, null_types) -> np.ndarray:
+    types = _types_list(null_types)
+    if types is None:
+        return np.ones(len(table), dtype=bool)
+    unknown = sorted(set(types) - set(table["node_type"]))
+    if unknown:
+        raise BINNError(f"null_types {unknown} name no node type of this model; its types are "
+                        f"{', '.join(sorted(table['node_type'].unique()))}")
+    return table["node_type"].isin(types).to_numpy()
+
+
+def _first_output(table: pd.DataFrame) -> np.ndarray:
+    """Rows of the first output (every row for a single-output table): the nodes one correction runs over."""
+    if "output" not in table.columns:
+        return np.ones(len(table), dtype=bool)
+    return (table["output"] == table["output"].iloc[0]).to_numpy()
+
+
+def _power_warning(power: dict, null_types, pathways: int) -> str:
+    """Why ``n_null`` refits cannot give ``q ≤ alpha``, and what would."""
+    from .null import null_power
+
+    m, n, alpha = power["n_tested"], power["n_null"], power["alpha"]
+    what = "nodes" if null_types is None else "/".join(_types_list(null_types)) + " nodes"
+    text = (f"n_null={n} refits cannot reach q ≤ {alpha:g} for a single node: the smallest p is 1/(n_null+1) = "
+            f"{power['min_p']:.3g}, and Benjamini–Hochberg over {m} tested {what} makes that q = "
+            f"{power['min_q_single']:.3g}")
+    if power["needed_nodes"] <= m:
+        text += f" (unless at least {power['needed_nodes']} nodes all beat every refit)"
+    text += f". One discovery needs n_null ≥ m/α − 1 = {power['needed_n_null']}"
+    if _types_list(null_types) != ["pathway"] and 0 < pathways < m:
+        text += (f"; testing pathways only (null_types='pathway': {pathways} nodes) needs n_null ≥ "
+                 f"{null_power(pathways, n, alpha)['needed_n_null']}")
+    return text + "."
 
 
 def explain_edges(model, X, *, steps: int = 50) -> pd.DataFrame:

@@ -9,6 +9,11 @@ evaluation samples and matched to the observed ones by node id. The empirical p-
 Benjamini–Hochberg (``scipy.stats.false_discovery_control``). A node that exists in only some null architectures
 (rewiring can move all members of a pathway elsewhere) is compared with the fits that have it; a node in none of
 them gets NaN.
+
+With ``n_null`` refits the smallest possible p is ``1/(n_null + 1)``. After Benjamini–Hochberg over ``m`` tested
+nodes a node on its own reaches ``q ≤ α`` only when ``m/(n_null + 1) ≤ α``, that is ``n_null ≥ m/α − 1``
+(:func:`null_power`); :func:`~binn_graph.attribution.explain` warns when fewer refits are asked for and says what
+would do (more refits, or testing fewer nodes: pathways only).
 """
 
 from __future__ import annotations
@@ -20,11 +25,62 @@ from tqdm.auto import tqdm
 
 from ..errors import BINNError
 
-__all__ = ["null_pvalues"]
+__all__ = ["null_pvalues", "null_power", "rewire_inputs"]
+
+
+_NOTHING_TO_REWIRE = ("null='rewire' rewires the graph relations that feed the inputs into the network, but this "
+                      "model's inputs reach it through none; use null='permute'")
+
+
+def _input_relations(graph, architecture) -> list:
+    return [t for t in architecture.input_edge_types() if t in graph.edge_types]
+
+
+def rewire_inputs(graph, architecture, seed: int):
+    """``graph`` with every relation that feeds the architecture's inputs into the network rewired degree-preservingly.
+
+    Each relation gets its own seed (``seed``, ``seed + 1``, ...). Raises :class:`~binn_graph.errors.BINNError` when
+    the inputs reach the network through no graph relation.
+    """
+    relations = _input_relations(graph, architecture)
+    if not relations:
+        raise BINNError(_NOTHING_TO_REWIRE)
+    for j, relation in enumerate(relations):
+        graph = graph.rewire(relation, seed=seed + j)
+    return graph
+
+
+def null_power(n_tested: int, n_null: int, alpha: float = 0.1) -> dict:
+    """What ``n_null`` refits can show after Benjamini–Hochberg over ``n_tested`` nodes at the q-level ``alpha``.
+
+    Returns ``min_p`` (``1/(n_null + 1)``), ``min_q_single`` (the q of a node that alone beats every refit:
+    ``min(1, n_tested·min_p)``), ``needed_n_null`` (the fewest refits for which one such node reaches
+    ``q ≤ alpha``: ``⌈n_tested/alpha⌉ − 1``), ``needed_nodes`` (how many nodes must all beat every refit to
+    reach ``q ≤ alpha`` with ``n_null`` refits; more than ``n_tested`` means never) and ``reachable`` (whether
+    ``n_null ≥ needed_n_null``).
+
+    >>> null_power(1000, 20, 0.1)["needed_n_null"]
+    9999
+    >>> null_power(10, 99, 0.1)["reachable"], null_power(10, 98, 0.1)["reachable"]
+    (True, False)
+    """
+    if n_tested < 1:
+        raise ValueError(f"n_tested must be at least 1, not {n_tested}")
+    min_p = 1.0 / (n_null + 1)
+    needed = max(int(np.ceil(n_tested / alpha - 1e-9)) - 1, 1)
+    return {"n_tested": int(n_tested), "n_null": int(n_null), "alpha": float(alpha), "min_p": min_p,
+            "min_q_single": min(1.0, n_tested * min_p), "needed_n_null": needed,
+            "needed_nodes": int(np.ceil(n_tested * min_p / alpha - 1e-9)), "reachable": n_null >= needed}
 
 
 def null_pvalues(estimator, observed: pd.DataFrame, X_eval, X_train, y_train, *, method: str, normalize,
                  null: str, n_null: int, random_state, options: dict) -> np.ndarray:
+    """Empirical p-value of every row of ``observed`` from ``n_null`` refits of ``estimator`` on a null.
+
+    ``null`` is ``"rewire"`` (:func:`rewire_inputs`) or ``"permute"`` (permuted ``y_train``); each refit is
+    explained on ``X_eval`` with the same ``method``, ``normalize`` and ``options``. Rows are matched by node id
+    (and output); a row absent from every null fit gets NaN.
+    """
     from .explain import explain
 
     rng = np.random.default_rng(random_state)
@@ -32,19 +88,14 @@ def null_pvalues(estimator, observed: pd.DataFrame, X_eval, X_train, y_train, *,
     exceed = pd.Series(0.0, index=pd.MultiIndex.from_frame(observed[key]))
     counted = pd.Series(0.0, index=exceed.index)
     obs = pd.Series(observed["normalized_importance"].to_numpy(), index=exceed.index)
-    relations = [t for t in estimator.architecture_.input_edge_types() if t in estimator.graph.edge_types]
-    if null == "rewire" and not relations:
-        raise BINNError("null='rewire' rewires the graph relations that feed the inputs into the network, but this "
-                        "model's inputs reach it through none; use null='permute'")
+    if null == "rewire" and not _input_relations(estimator.graph, estimator.architecture_):
+        raise BINNError(_NOTHING_TO_REWIRE)  # before the first refit
     for i in tqdm(range(n_null), desc=f"null ({null})", leave=False, disable=None):
         seed = int(rng.integers(0, 2**31 - 1))
         model = clone(estimator).set_params(random_state=seed)
         y = y_train
         if null == "rewire":  # every relation that feeds the first latent nodes, each with its own seed
-            graph = estimator.graph
-            for j, relation in enumerate(relations):
-                graph = graph.rewire(relation, seed=seed + j)
-            model.set_params(graph=graph)
+            model.set_params(graph=rewire_inputs(estimator.graph, estimator.architecture_, seed))
         else:
             perm = rng.permutation(len(y_train))
             y = (y_train.iloc[perm].set_axis(y_train.index) if isinstance(y_train, pd.Series)
