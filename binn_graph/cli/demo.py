@@ -77,6 +77,9 @@ def _train_aki(graph, out: Path) -> None:
     print("\nBINN on AKI plasma proteomics (Reactome, dag mode), stratified 80/20 split:")
     print(json.dumps(metrics, indent=2))
     print(f"saved {out / 'model.pt'}")
+    from ..report import demo_report  # the rewired-graph control, importances, stability, flows: report.html
+
+    print(f"report: {demo_report(out.parent / 'report.html', clf, X_train, X_test, y_train, y_test, baseline=logreg)}")
 
 
 def add_parser(subparsers) -> None:
