@@ -5,9 +5,11 @@ from __future__ import annotations
 from importlib.resources import files
 from pathlib import Path
 
-__all__ = ["data_path", "reactome_files", "REACTOME_VERSION"]
+__all__ = ["data_path", "reactome_files", "hgnc_file", "REACTOME_VERSION", "HGNC_VERSION"]
 
 REACTOME_VERSION = "2025-01-14"
+#: HGNC complete set as of late October 2024 (latest ``date_modified`` 2024-10-18), the source of ``hgnc_file()``.
+HGNC_VERSION = "2024-10-18"
 
 
 def data_path(relative: str) -> Path:
@@ -25,3 +27,12 @@ def reactome_files() -> dict[str, Path]:
         "mapping": data_path("reactome/UniProt2Reactome.human.txt.gz"),
         "names": data_path("reactome/ReactomePathways.human.txt.gz"),
     }
+
+
+def hgnc_file() -> Path:
+    """The bundled HGNC table (every approved human gene: symbol, name, UniProt, Ensembl and Entrez ids).
+
+    Nine columns of HGNC's complete set (CC0, genenames.org; see ``kg/data/reference/README.md``), read by
+    :func:`kg.sources.idmap.hgnc_table`.
+    """
+    return data_path("reference/hgnc_ids.tsv.gz")
