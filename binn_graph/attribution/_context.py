@@ -19,7 +19,7 @@ from ..errors import BINNError, FeatureMismatchError
 from ..model import BINN
 from ..validation import check_fitted
 
-__all__ = ["ExplainContext", "make_context"]
+__all__ = ["ExplainContext", "make_context", "gene_names_of", "GENE_TYPES"]
 
 
 @dataclass
@@ -30,7 +30,7 @@ class ExplainContext:
     x: Tensor
     output_fn: Callable[[Tensor], Tensor]  # logits [B, n_out] -> explained outputs [B, n_targets]
     output_names: list[str]
-    nodes: pd.DataFrame  # architecture nodes + "name"
+    nodes: pd.DataFrame  # architecture nodes + "name" (+ "full_name" for human genes and proteins)
     estimator: object | None = None
 
     @property
@@ -38,18 +38,47 @@ class ExplainContext:
         return self.model.architecture
 
 
-def _names_from_graph(graph, nodes: pd.DataFrame) -> pd.Series:
+#: Node types whose ids may be human gene or protein ids (UniProt, Ensembl, Entrez, HGNC or symbols).
+GENE_TYPES = ("protein", "gene")
+
+
+def _base_ids(nodes: pd.DataFrame) -> pd.Series:
+    """The id a node copies (``copy_of``), else its own id."""
+    return nodes["copy_of"].fillna(nodes["node_id"]).astype(str) if "copy_of" in nodes else nodes["node_id"]
+
+
+def _names_from_graph(graph, nodes: pd.DataFrame, genes: pd.DataFrame | None = None) -> pd.Series:
+    """Each node's ``name`` in the graph; protein and gene nodes the graph leaves unnamed get their HGNC symbol
+    (from ``genes``, :func:`gene_names_of` of the gene and protein nodes, computed when None)."""
     names = pd.Series(np.nan, index=nodes.index, dtype=object)
-    if graph is None:
-        return names
-    for t in nodes["node_type"].unique():
-        if t not in graph.node_types or "name" not in graph.nodes(t).columns:
-            continue
-        table = graph.nodes(t).set_index("id")["name"]
-        sel = nodes["node_type"] == t
-        base = nodes.loc[sel, "copy_of"].fillna(nodes.loc[sel, "node_id"])
-        names[sel] = table.reindex(base.to_numpy()).to_numpy()
+    if graph is not None:
+        for t in nodes["node_type"].unique():
+            if t not in graph.node_types or "name" not in graph.nodes(t).columns:
+                continue
+            table = graph.nodes(t).set_index("id")["name"]
+            sel = nodes["node_type"] == t
+            names[sel] = table.reindex(_base_ids(nodes[sel]).to_numpy()).to_numpy()
+    names = names.where(names.map(lambda v: isinstance(v, str) and v != ""), np.nan)
+    unnamed = (nodes["node_type"].isin(GENE_TYPES) & names.isna()).to_numpy()
+    if unnamed.any():
+        genes = gene_names_of(nodes.loc[unnamed]) if genes is None else genes
+        names[unnamed] = genes["symbol"].reindex(nodes.index[unnamed]).to_numpy()
     return names
+
+
+def gene_names_of(nodes: pd.DataFrame) -> pd.DataFrame:
+    """HGNC ``symbol`` and full ``name`` of each node (rows as ``nodes``; NaN for nodes HGNC does not know).
+
+    Works for UniProt (isoforms through the base accession), Ensembl, Entrez and HGNC ids and for symbols, from
+    the table bundled with :mod:`kg` (:func:`kg.sources.idmap.gene_names`); a UniProt accession shared by several
+    genes shows all of them (``HBA1/HBA2``).
+    """
+    from kg.sources.idmap import gene_names
+
+    base = _base_ids(nodes)
+    table = gene_names(base.unique())
+    return pd.DataFrame({"symbol": table["symbol"].reindex(base).to_numpy(),
+                         "name": table["name"].reindex(base).to_numpy()}, index=nodes.index)
 
 
 def _is_estimator(model) -> bool:
@@ -85,5 +114,8 @@ def make_context(model, X) -> ExplainContext:
                         f"not {type(model).__name__}")
     module.eval()
     nodes = module.architecture.nodes.copy()
-    nodes["name"] = _names_from_graph(graph, nodes)
+    is_gene = nodes["node_type"].isin(GENE_TYPES).to_numpy()
+    genes = gene_names_of(nodes.loc[is_gene])
+    nodes["name"] = _names_from_graph(graph, nodes, genes)
+    nodes["full_name"] = genes["name"].reindex(nodes.index)
     return ExplainContext(module, x, output_fn, output_names, nodes, estimator)

@@ -1,53 +1,102 @@
-"""Pictures of a degradation graph and its fitted flow (matplotlib)."""
+"""Pictures of a degradation graph and its fitted flow (matplotlib).
+
+Each function draws on ``ax`` when given, else on a new :class:`matplotlib.figure.Figure` (nothing is registered
+with pyplot and no global matplotlib state changes), and returns the axes; ``ax.figure`` is the figure to show or
+save.
+"""
 
 from __future__ import annotations
 
+import matplotlib
 import numpy as np
+from matplotlib import cm, colors
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import NullLocator
 
 from ..errors import DataValidationError
 from .flow import FlowFit
 from .graph import DegradationGraph
 
-__all__ = ["plot_graph", "plot_inflow"]
+__all__ = ["plot_graph", "plot_inflow", "protein_label"]
+
+_LENGTH_TICKS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000)
+
+
+def protein_label(protein_id: str) -> str:
+    """``P60709 (ACTB)``: the id with its human gene symbol where the bundled HGNC table knows it."""
+    from kg.sources.idmap import gene_names
+
+    symbol = gene_names([protein_id])["symbol"].iloc[0]
+    return f"{protein_id} ({symbol})" if isinstance(symbol, str) and symbol != protein_id else str(protein_id)
+
+
+def _new_axes(figsize: tuple[float, float]):
+    return Figure(figsize=figsize, layout="constrained").add_subplot()
 
 
 def plot_graph(graph: DegradationGraph, fit: FlowFit | None = None, ax=None, max_edges: int = 2000):
-    """Peptides as horizontal bars along the sequence (x: residue, y: peptide length), edges parent → child.
+    """Peptides as horizontal bars along the sequence (x: residue, y: peptide length, log scale), edges parent →
+    child, the intact protein (the root) as a black bar on top.
 
-    With a ``fit``, bars are coloured by log10 inflow and edge widths follow the fitted flow.
+    With a ``fit`` of this one protein, peptides are coloured by their fitted inflow (colour bar, share of the
+    total, log scale) and edge widths follow the fitted flow. A legend names bars and edges.
     """
-    import matplotlib.pyplot as plt
     from matplotlib.collections import LineCollection
 
     if graph.nodes["start"].isna().any():
         raise DataValidationError("plot_graph places peptides on the sequence; this graph has no positions")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(9, 4.5))
+    own_figure = ax is None
+    if own_figure:
+        ax = _new_axes((9, 5))
     nodes = graph.nodes.set_index("id")
     mid = (nodes["start"] + nodes["end"]) / 2
     height = nodes["length"].astype(float)
     edges = graph.edges.head(max_edges)
+    single = fit is not None and len(fit.graphs) == 1
     width = np.full(len(edges), 0.3)
-    if fit is not None:
-        flow = fit.flow.to_numpy()[:len(edges)] if len(fit.graphs) == 1 else None
-        if flow is not None:
-            width = 0.2 + 4.0 * flow / max(flow.max(), 1e-12)
+    if single:
+        flow = fit.flow.to_numpy()[:len(edges)]
+        width = 0.2 + 4.0 * flow / max(flow.max(), 1e-12)
     segments = np.stack([np.column_stack([mid.reindex(edges["source"]), height.reindex(edges["source"])]),
                          np.column_stack([mid.reindex(edges["target"]), height.reindex(edges["target"])])], axis=1)
     ax.add_collection(LineCollection(segments, linewidths=width, colors="0.6", alpha=0.5, zorder=1))
-    bars = [[(s - 0.5, h), (e + 0.5, h)] for s, e, h in zip(nodes["start"], nodes["end"], height)]
-    colour = "C0"
-    if fit is not None and len(fit.graphs) == 1:
-        inflow = fit.inflow.reindex(nodes.index).to_numpy()
-        colour = plt.get_cmap("viridis")(
-            (np.log10(np.clip(inflow, 1e-6, None)) + 6) / 6)
-    ax.add_collection(LineCollection(bars, linewidths=2.5, colors=colour, zorder=2))
+    is_root = nodes["is_root"].to_numpy(dtype=bool)
+    bars = np.array([[(s - 0.5, h), (e + 0.5, h)] for s, e, h in zip(nodes["start"], nodes["end"], height)])
+    colour = np.array(["C0"] * len(nodes), dtype=object)
+    if single:
+        inflow = fit.inflow.reindex(nodes.index).to_numpy(dtype=float)
+        positive = inflow[~is_root & (inflow > 0)]
+        norm = colors.LogNorm(vmin=max(float(positive.min()) if positive.size else 1e-6, 1e-6),
+                              vmax=max(float(positive.max()) if positive.size else 1.0, 1e-5))
+        cmap = matplotlib.colormaps["viridis"]
+        colour = list(cmap(norm(np.clip(inflow, norm.vmin, norm.vmax))))
+        ax.figure.colorbar(cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, pad=0.01,
+                           label="fitted inflow (share of the total, log scale)")
+    ax.add_collection(LineCollection(bars[~is_root], linewidths=2.5,
+                                     colors=[c for c, r in zip(colour, is_root) if not r], zorder=2))
+    ax.add_collection(LineCollection(bars[is_root], linewidths=4, colors="k", zorder=2))
+    low, high = max(float(height.min()) / 1.3, 0.8), float(height.max()) * 1.3
     ax.set_xlim(0, len(graph.sequence) + 1)
-    ax.set_ylim(0, height.max() * 1.05)
-    ax.set_yscale("symlog", linthresh=10)
-    ax.set_xlabel("residue")
-    ax.set_ylabel("peptide length (residues)")
-    ax.set_title(f"{graph.protein_id}: {len(nodes) - 1} peptides, {len(graph.edges)} {graph.mode} edges")
+    ax.set_yscale("log")
+    ax.set_ylim(low, high)
+    ticks = [t for t in _LENGTH_TICKS if low <= t < float(height.max()) / 1.5] + [int(height.max())]
+    ax.set_yticks(ticks, [str(t) for t in ticks])
+    ax.yaxis.set_minor_locator(NullLocator())
+    ax.set_xlabel("residue (position in the protein sequence)")
+    ax.set_ylabel("peptide length (residues, log scale)")
+    edge_label = f"{graph.mode} edge: parent → shorter piece" + (" (width ∝ fitted flow)" if single else "")
+    handles = [Line2D([], [], color="k", lw=4, label=f"intact protein (root, {len(graph.sequence)} residues)"),
+               Line2D([], [], color="C0" if not single else "tab:green", lw=2.5,
+                      label="observed peptide (start–end)" + (", coloured by inflow" if single else "")),
+               Line2D([], [], color="0.6", alpha=0.6, lw=1.5, label=edge_label)]
+    if own_figure:
+        ax.figure.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=7, frameon=False)
+    else:
+        ax.legend(handles=handles, fontsize=7)
+    shown = "" if len(graph.edges) <= max_edges else f" (first {max_edges} drawn)"
+    ax.set_title(f"{protein_label(graph.protein_id)}: {int((~is_root).sum())} peptides, "
+                 f"{len(graph.edges)} {graph.mode} edges{shown}")
     return ax
 
 
@@ -56,23 +105,22 @@ def plot_inflow(fit: FlowFit, ax=None):
 
     Points above the diagonal are peptides that were trimmed further: inflow > abundance is hidden activity.
     """
-    import matplotlib.pyplot as plt
-
     if ax is None:
-        _, ax = plt.subplots(figsize=(4.5, 4.5))
+        ax = _new_axes((5, 5))
     index = fit.observed.index
     roots = [g.protein_id if index.nlevels == 1 else (g.protein_id, g.protein_id) for g in fit.graphs]
     is_root = np.asarray(index.isin(roots))
     obs, inflow, pred = (s[~is_root].to_numpy() for s in (fit.observed, fit.inflow, fit.predicted))
     keep = obs > 0
-    ax.scatter(obs[keep], inflow[keep], s=12, label="inflow", color="C1")
+    ax.scatter(obs[keep], inflow[keep], s=12, label="fitted inflow", color="C1")
     ax.scatter(obs[keep], pred[keep], s=8, label="predicted abundance", color="C0", marker="x")
     lo, hi = obs[keep].min() / 2, max(inflow.max(), obs.max()) * 2
-    ax.plot([lo, hi], [lo, hi], color="grey", lw=0.8, ls="--")
+    ax.plot([lo, hi], [lo, hi], color="grey", lw=0.8, ls="--", label="y = x")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel("observed abundance (share)")
-    ax.set_ylabel("fitted value (share of root)")
-    ax.set_title(f"hidden activity {fit.hidden_activity:.2f}")
-    ax.legend(frameon=False, fontsize=8)
+    ax.set_xlabel("observed abundance (share of the total)")
+    ax.set_ylabel("fitted value (share of the total)")
+    proteins = ", ".join(protein_label(g.protein_id) for g in fit.graphs[:3]) + (" …" if len(fit.graphs) > 3 else "")
+    ax.set_title(f"{proteins}\nhidden activity {fit.hidden_activity:.2f} (inflow above the diagonal)", fontsize=10)
+    ax.legend(frameon=False, fontsize=8, title=f"{int(keep.sum())} observed peptides", title_fontsize=8)
     return ax
