@@ -23,8 +23,8 @@ from typing import Sequence
 from xml.etree.ElementTree import Element, ParseError
 
 import defusedxml
-import numpy as np
 import defusedxml.ElementTree as safe_et
+import numpy as np
 import pandas as pd
 
 from .errors import (

@@ -64,6 +64,7 @@ class BuildReport:
         self.entries.append(ReportEntry(source, action, what, int(count), reason, str(path), ex))
 
     def extend(self, other: "BuildReport") -> None:
+        """Append every entry of ``other``."""
         self.entries.extend(other.entries)
 
     def dropped(self) -> list[ReportEntry]:
@@ -71,15 +72,18 @@ class BuildReport:
         return [e for e in self.entries if e.action == "dropped" and e.count > 0]
 
     def to_frame(self) -> pd.DataFrame:
+        """Entries as a DataFrame (examples joined with ``; ``)."""
         cols = ["source", "action", "what", "count", "reason", "path", "examples"]
         rows = [{**asdict(e), "examples": "; ".join(e.examples)} for e in self.entries]
         return pd.DataFrame(rows, columns=cols)
 
     def to_records(self) -> list[dict]:
+        """Entries as JSON-ready dicts."""
         return [{**asdict(e), "examples": list(e.examples)} for e in self.entries]
 
     @classmethod
     def from_records(cls, records: Iterable[dict]) -> "BuildReport":
+        """Rebuild a report from :meth:`to_records` output."""
         return cls([ReportEntry(**{**r, "examples": tuple(r.get("examples", ()))}) for r in records])
 
     def __len__(self) -> int:

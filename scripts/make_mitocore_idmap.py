@@ -14,7 +14,7 @@ import sys
 from collections import defaultdict
 
 from kg.readers import parse_xml
-from kg.sources.sbml import _children, _child, _notes  # noqa: PLC2701 (same project)
+from kg.sources.sbml import _child, _children, _notes  # noqa: PLC2701 (same project)
 
 TOKEN = re.compile(r"\(|\)|\band\b|\bor\b|[^\s()]+")
 

@@ -45,7 +45,7 @@ def variation_shares(ctx: ExplainContext) -> pd.DataFrame:
     share_src, share_dst, share = [], [], []
     for layer, sources, targets in model.edge_layers():
         src_nodes, dst_nodes = model.layer_positions(sources), model.layer_positions(targets)
-        ki, ko = layer.src_width, layer.dst_width
+        ko = layer.dst_width
         stacked = torch.cat([states[lv] for lv, _, _ in sources])  # sources are whole levels
         # each unit-level message, centred, against its target unit's centred edge sum
         message = stacked.index_select(0, layer.src_flat) * layer.weight.reshape(-1, 1)

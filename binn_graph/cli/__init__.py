@@ -75,6 +75,7 @@ class ArgumentParser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``binn-graph`` argument parser with every command group."""
     parser = ArgumentParser(prog="binn-graph", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="more detail on standard error: debug messages, and progress lines every 5 s when "

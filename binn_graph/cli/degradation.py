@@ -24,8 +24,18 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from ..degradation import (ENZYMES, build_graphs, cleavage_specificity, fit, plot_graph, plot_inflow,  # noqa: E402
-                           observed_peptides, plot_specificity, read_fasta, simulate)
+from ..degradation import (  # noqa: E402
+    ENZYMES,
+    build_graphs,
+    cleavage_specificity,
+    fit,
+    observed_peptides,
+    plot_graph,
+    plot_inflow,
+    plot_specificity,
+    read_fasta,
+    simulate,
+)
 from ..degradation.scale import LINEAR_MIN_MAX, check_scale  # noqa: E402
 from ..errors import DataValidationError  # noqa: E402
 from ..io import _read_any  # noqa: E402
@@ -296,6 +306,7 @@ def _inputs(parser, fit_inputs: bool) -> None:
 
 
 def add_parser(subparsers) -> None:
+    """Register ``binn-graph degradation`` and its subcommands."""
     parser = subparsers.add_parser("degradation", help="peptidome degradation graphs and the flow model",
                                    description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="degradation_command", required=True, metavar="COMMAND")

@@ -227,6 +227,7 @@ def add_source_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def add_parser(subparsers) -> None:
+    """Register ``binn-graph kg`` and its subcommands."""
     kg_parser = subparsers.add_parser("kg", help="build, inspect and export knowledge graphs")
     sub = kg_parser.add_subparsers(dest="kg_command", required=True, metavar="COMMAND")
     build = sub.add_parser("build", help="build a saved graph from any combination of sources")

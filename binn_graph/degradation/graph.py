@@ -48,13 +48,16 @@ class DegradationGraph:
 
     @property
     def root(self) -> str:
+        """Id of the full-length protein node."""
         return self.protein_id
 
     @property
     def peptides(self) -> list[str]:
+        """Ids of the peptide nodes (every node but the root)."""
         return self.nodes["id"][~self.nodes["is_root"]].tolist()
 
     def to_networkx(self) -> nx.DiGraph:
+        """The graph as a networkx DiGraph (nodes carry ``start`` and ``end``)."""
         g = nx.DiGraph()
         g.add_nodes_from((r.id, {"start": r.start, "end": r.end}) for r in self.nodes.itertuples())
         g.add_edges_from(zip(self.edges["source"], self.edges["target"]))

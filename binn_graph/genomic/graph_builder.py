@@ -52,6 +52,7 @@ class FoldGraphBuilder:
     reports: list[BuildReport] = field(default_factory=list, repr=False)
 
     def __call__(self, X_train: pd.DataFrame, y_train: pd.Series) -> KnowledgeGraph:
+        """The graph for one training fold, built from its samples only (its report is appended to ``reports``)."""
         report = BuildReport()
         missing = X_train.index.difference(self.expression.index)
         if len(missing):

@@ -4,6 +4,7 @@ import gzip
 
 import pytest
 
+from kg import KnowledgeGraph
 from kg.errors import (
     CompressionError,
     DelimiterError,
@@ -19,7 +20,6 @@ from kg.errors import (
     UsageError,
 )
 from kg.sources import biopax, eqtl, gmt, go, idmap, kegg, reactome, sbml, sif
-from kg import KnowledgeGraph
 
 URL = "https://reactome.org/PathwayBrowser/#/"
 

@@ -11,8 +11,17 @@ from scipy.optimize import linprog
 
 from binn_graph.cli import main
 from binn_graph.datasets import data_path
-from binn_graph.degradation import (build_graph, fit, forward, from_log2, graph_from_edges, inflow_range,
-                                    observed_peptides, read_fasta, simulate)
+from binn_graph.degradation import (
+    build_graph,
+    fit,
+    forward,
+    from_log2,
+    graph_from_edges,
+    inflow_range,
+    observed_peptides,
+    read_fasta,
+    simulate,
+)
 from binn_graph.degradation import flow as flow_module
 from binn_graph.errors import DataValidationError
 

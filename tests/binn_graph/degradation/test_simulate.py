@@ -5,8 +5,17 @@ import pandas as pd
 import pytest
 
 from binn_graph.datasets import data_path
-from binn_graph.degradation import (ENZYMES, Enzyme, build_graph, cleavage_specificity, fit, forward, from_log2,
-                                    read_fasta, simulate)
+from binn_graph.degradation import (
+    ENZYMES,
+    Enzyme,
+    build_graph,
+    cleavage_specificity,
+    fit,
+    forward,
+    from_log2,
+    read_fasta,
+    simulate,
+)
 from binn_graph.errors import DataValidationError
 
 

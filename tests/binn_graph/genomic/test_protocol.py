@@ -7,8 +7,8 @@ import torch
 
 from binn_graph import BINNRegressor
 from binn_graph.baselines import linear_model
-from binn_graph.errors import DataValidationError
 from binn_graph.cli.benchmark import check_claims, markdown_table, report_markdown, write_report
+from binn_graph.errors import DataValidationError
 from binn_graph.genomic import GenomicBenchmark, nested_cv, regression_scores
 from binn_graph.simulate import PATHWAYS, shoot_branching
 from binn_graph.soft_constraint import SoftConstrained
