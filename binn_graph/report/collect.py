@@ -123,7 +123,7 @@ def metrics_block(rows: list[dict], *, task: str, evaluation: str) -> dict:
     """Held-out metrics of the BINN, its baselines and rewired controls, with the metric the verdict reads.
 
     Each row has ``model``, ``kind`` (``"binn"``, ``"baseline"`` or ``"rewired"``) and metric values; the primary
-    metric is ROC-AUC (or accuracy without it) for classification and R² for regression.
+    metric is ROC-AUC (or accuracy without it) for classification and R² for regression, and comes first.
     """
     rows = [plain(r) for r in rows]
     columns = [c for c in dict.fromkeys(k for r in rows for k in r) if c not in ("model", "kind")]
@@ -131,6 +131,7 @@ def metrics_block(rows: list[dict], *, task: str, evaluation: str) -> dict:
         primary = "roc_auc" if any(r.get("roc_auc") is not None for r in rows) else "accuracy"
     else:
         primary = "r2"
+    columns = [primary] + [c for c in columns if c != primary] if primary in columns else columns
     labels = {"roc_auc": "ROC-AUC", "accuracy": "accuracy", "r2": "R²", "pearson": "Pearson r",
               "spearman": "Spearman ρ", "mse": "MSE"}
     return {"evaluation": evaluation, "primary": primary, "primary_label": labels.get(primary, primary),

@@ -38,6 +38,7 @@ _SCRIPT = """
     g.addEventListener("mouseleave", function () { if (pinned === null) { show(null); } });
     g.addEventListener("click", function () { pinned = pinned === index ? null : index; show(pinned); });
   });
+  svg.setAttribute("data-ready", "1");
 })();
 """
 
