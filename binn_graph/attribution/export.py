@@ -16,7 +16,8 @@ def write_importances(graph: KnowledgeGraph, nodes: pd.DataFrame, edges: pd.Data
 
     Node attributes: ``<prefix>``, ``<prefix>_normalized``, ``<prefix>_rank`` and, when present, ``<prefix>_p`` and
     ``<prefix>_q``. Edge attribute: ``<prefix>``. Copy nodes and the output root are not graph nodes; their count
-    is recorded in the report. For multi-output tables choose ``output``.
+    is recorded in the report, as are the table's null summary and rank stability (``attrs["null"]``,
+    ``attrs["stability"]``) when present. For multi-output tables choose ``output``.
     """
     out = graph.copy()
     if "output" in nodes.columns:
@@ -39,6 +40,12 @@ def write_importances(graph: KnowledgeGraph, nodes: pd.DataFrame, edges: pd.Data
             if col in part.columns:
                 out.set_node_attribute(node_type, attr, part[col].astype("float64"))
     out.report.add("attribution", "note", "explained nodes with no graph node (copies, output root)", skipped)
+    null, stability = nodes.attrs.get("null"), nodes.attrs.get("stability")
+    if null:
+        out.report.add("attribution", "note", f"nodes with q ≤ {null['alpha']:g} against the {null['null']} null "
+                       f"({null['n_null']} refits)", null.get("n_significant", 0), reason=null.get("warning") or "")
+    if stability:
+        out.report.add("attribution", "note", stability["message"], stability["n_runs"])
     if edges is not None:
         series = edges.set_index(["source", "target"])["importance"]
         series = series[~series.index.duplicated()]

@@ -158,3 +158,16 @@ def test_low_stability_is_flagged():
     assert rank_stability([run(rng.random(40)) for _ in range(2)], threshold=-1.0)["low"] is False
     assert rank_stability([run(same), run(same)], threshold=1.0)["low"] is False
     assert rank_stability([run(same), run(same)], threshold=1.0 + 1e-9)["low"] is True
+
+
+def test_exported_graph_records_the_null_and_stability(fitted):
+    from binn_graph.attribution import write_importances
+
+    clf, X, y = fitted
+    table = explain(clf, X)
+    table.attrs["null"] = {"null": "rewire", "alpha": 0.1, "n_null": 2, "n_significant": 0, "warning": "too few"}
+    table.attrs["stability"] = {"message": "rank stability across 3 runs: Kendall τ mean 0.21 — LOW", "n_runs": 3}
+    graph = write_importances(synthetic_graph(20, 4), table)
+    notes = {e.what: e for e in graph.report.entries if e.source == "attribution"}
+    assert notes["nodes with q ≤ 0.1 against the rewire null (2 refits)"].reason == "too few"
+    assert notes["rank stability across 3 runs: Kendall τ mean 0.21 — LOW"].count == 3
