@@ -206,7 +206,7 @@ def test_explain_report_and_honest_output(toy_run, capsys):
                      "--edge-samples", "40", "--steps", "8"]) == 0
     assert any("--null-types pathway" in str(w.message) for w in caught)
     out = capsys.readouterr().out
-    assert re.search(r"rank stability across 3 runs: Kendall τ mean -?\d\.\d\d", out)
+    assert re.search(r"rank stability across 3 runs: Kendall τ mean -?\d\.\d\d\d ", out)
     assert "Did the biology beat the rewired graph?" in out
     folder = toy_run / "explain"
     table = pd.read_csv(folder / "importance.tsv", sep="\t")

@@ -86,7 +86,7 @@ def rank_stability(tables: list[pd.DataFrame], *, threshold: float = LOW_TAU, ta
     if not finite:
         message = f"rank stability across {len(tables)} runs: Kendall τ undefined (fewer than two shared nodes)"
     else:
-        message = (f"rank stability across {len(tables)} runs: Kendall τ mean {mean:.2f} (pairs {min(finite):.2f} to "
+        message = (f"rank stability across {len(tables)} runs: Kendall τ mean {mean:.3f} (pairs {min(finite):.2f} to "
                    f"{max(finite):.2f})")
         message += (f" — LOW (below {threshold:g}): rankings barely reproduce across seeds; trust only nodes "
                     "with a small rank_sd" if low else f", at or above {threshold:g}")

@@ -131,7 +131,7 @@ def test_kendall_tau_is_scipy_on_the_rankings(fitted):
     np.testing.assert_allclose(summary["taus"], expected, rtol=1e-12)
     assert summary["mean_tau"] == pytest.approx(np.mean(expected))
     assert summary["low"] is bool(np.mean(expected) < LOW_TAU)
-    assert summary["n_runs"] == 3 and f"across 3 runs: Kendall τ mean {np.mean(expected):.2f}" in summary["message"]
+    assert summary["n_runs"] == 3 and f"across 3 runs: Kendall τ mean {np.mean(expected):.3f}" in summary["message"]
     # add_stability: per-node rank spread beside the ranking, order kept, summary in attrs
     annotated = add_stability(tables[0], tables)
     assert annotated["node_id"].tolist() == tables[0]["node_id"].tolist()
