@@ -16,8 +16,8 @@ __all__ = ["add_parser", "markdown_table", "check_claims", "report_markdown", "w
 
 DESCRIPTION = """The shoot-branching learning curve that checks Kontolati et al.'s claims.
 
-Writes ``report.md`` (claims table, learning curve, coverage, sensitivity, latent correlations), one CSV per table,
-``learning_curve.png`` and ``sensitivity.png`` into ``--out``. See :mod:`binn_graph.genomic.benchmark`.
+Writes report.md (claims table, learning curve, coverage, sensitivity, latent correlations), one CSV per table,
+learning_curve.png and sensitivity.png into --out.
 """
 QUICK = dict(sizes=[100, 200], n_test=300, outer=2, inner=2, coverage_n=400, max_epochs=40)
 _ALIGN = {None: "---", "l": ":---", "r": "---:", "c": ":---:"}
@@ -236,8 +236,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--coverages", default="1,0.5,0.1", help="soft-constraint coverages (fractions of plants)")
     g.add_argument("--coverage-n", type=int, default=None, help="n of the coverage study (default: middle size)")
     g.add_argument("--soft-constraint", type=float, default=1.0, help="λ of the soft constraint")
-    g.add_argument("--max-epochs", type=int, default=200)
-    g.add_argument("--seed", type=int, default=0)
+    g.add_argument("--max-epochs", type=int, default=200, help="epoch cap of the neural networks (early stopping)")
+    g.add_argument("--seed", type=int, default=0, help="seed of the simulated study, the folds and the models")
     g.add_argument("--models", default=None, help="subset, comma-separated (default: all six)")
     g.add_argument("--quick", action="store_true", help="a small run for smoke tests: n 100 and 200, 2 × 2 folds")
     g.add_argument("--quiet", action="store_true", help="no per-model progress lines")
