@@ -72,7 +72,8 @@ def plot_level_ranking(table: pd.DataFrame, top_k: int = 8, column: str = "norma
     """The ``top_k`` nodes of every level as horizontal bars, one panel per level in a grid of ``ncols`` columns.
 
     Bars are labelled with node names; the x axis is the importance ``column``. With a null's ``q_value`` (or
-    ``p_value``) in the table, each bar shows its value and bars below ``alpha`` are coloured (see the legend).
+    ``p_value``) in the table, each bar shows its value ("not tested" where it has none: a node outside the null's
+    tested types, or in no null refit) and bars below ``alpha`` are coloured (see the legend).
     """
     table = table[table["node_type"] != "output"] if "node_type" in table.columns else table
     levels = sorted(int(v) for v in table["level"].unique())
@@ -92,8 +93,8 @@ def plot_level_ranking(table: pd.DataFrame, top_k: int = 8, column: str = "norma
         bars = ax.barh(y, part[column].to_numpy(), color=colour)
         ax.set_yticks(y, [node_label(r) for _, r in part.iterrows()], fontsize=7)
         if sig:
-            ax.bar_label(bars, [("" if pd.isna(v) else f"{letter}={v:.2g}") for v in part[sig]], fontsize=6,
-                         padding=2)
+            ax.bar_label(bars, [(f"{letter}: not tested" if pd.isna(v) else f"{letter}={v:.2g}") for v in part[sig]],
+                         fontsize=6, padding=2)
             ax.margins(x=0.22)
         ax.set_ylim(-0.6, top_k - 0.4)
         ax.set_xlabel(axis_label(column), fontsize=7)

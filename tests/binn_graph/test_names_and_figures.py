@@ -118,6 +118,9 @@ def test_level_ranking_marks_q_values(no_global_state):
     assert [t.get_text() for t in fig.legends[0].get_texts()] == ["q < 0.1", "q ≥ 0.1"]
     texts = [t.get_text() for ax in fig.axes for t in ax.texts]
     assert len(texts) == 9 * 5 and all(t.startswith("q=") for t in texts)
+    untested = table.assign(q_value=table["q_value"].where(table["level"] != 0))  # e.g. null_types="pathway"
+    first = [t.get_text() for t in plot_level_ranking(untested, top_k=5).axes[0].texts]
+    assert first == ["q: not tested"] * 5
     top = table[table["level"] == 0].nlargest(1, "normalized_importance")
     bars = fig.axes[0].patches
     expected = "tab:blue" if top["q_value"].iloc[0] < 0.1 else "#b8c7d9"
