@@ -61,7 +61,9 @@ def test_demo_runs_on_bundled_data(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "validation: valid" in text
     g = KnowledgeGraph.load(tmp_path / "demo" / "kg")
-    assert g.num_nodes("protein") == 11876 + 15  # KEGGnet's 409 UniProt ids, 394 of them already in Reactome
+    # Reactome's 11,876 UniProt ids, then those only in: Hallmark (its symbols mapped through the bundled HGNC
+    # table), MitoCore (Ensembl gene ids mapped the same way), KEGGnet (409 UniProt ids)
+    assert g.num_nodes("protein") == 11876 + 779 + 9 + 9
     assert g.num_nodes("pathway") == 2751 + 50 + 96
     manifest = json.loads((tmp_path / "demo" / "kg" / "manifest.json").read_text())
     assert manifest["format_version"] == 1
@@ -87,7 +89,8 @@ def test_train_and_predict_cli(tmp_path, capsys):
     assert main(["train", "--graph", str(graph_dir), "--data", str(tmp_path / "x.parquet"), "--target",
                  str(tmp_path / "y.tsv"), "--target-column", "group", "--max-epochs", "5", "--empty-columns",
                  "report", "-o", str(run)]) == 0
-    assert {p.name for p in run.iterdir()} == {"model.pt", "config.json", "metrics.json", "build_report.tsv"}
+    assert {p.name for p in run.iterdir()} == {"model.pt", "config.json", "metrics.json", "build_report.tsv",
+                                               "report.html"}
     metrics = json.loads((run / "metrics.json").read_text())
     assert metrics["n_samples"] == 197 and metrics["layer_sizes"][0] <= 200
     # the README's cross-validation on the bundled cohort with default settings: a protein measured in one sample
@@ -171,9 +174,8 @@ def _all_parsers():
     return list(_parsers(build_parser()))
 
 
-@pytest.mark.parametrize("command, parser", [pytest.param(c, p, id=" ".join(c) or "binn-graph", marks=[
-    pytest.mark.xfail(reason="benchmark.py is being restructured by its owner: --max-epochs and --seed have no help")
-] if c[:1] == ("benchmark",) and len(c) > 1 else []) for c, p in _all_parsers()])
+@pytest.mark.parametrize("command, parser", [pytest.param(c, p, id=" ".join(c) or "binn-graph")
+                                             for c, p in _all_parsers()])
 def test_every_option_has_help_without_markup(command, parser):
     import argparse
     import re
