@@ -93,7 +93,8 @@ def plot_graph(graph: DegradationGraph, fit: FlowFit | None = None, ax=None, max
     if own_figure:
         ax.figure.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=7, frameon=False)
     else:
-        ax.legend(handles=handles, fontsize=7)
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=2, fontsize=7,
+                  frameon=False)
     shown = "" if len(graph.edges) <= max_edges else f" (first {max_edges} drawn)"
     ax.set_title(f"{protein_label(graph.protein_id)}: {int((~is_root).sum())} peptides, "
                  f"{len(graph.edges)} {graph.mode} edges{shown}")
