@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import false_discovery_control
 
-from ..errors import BINNError
+from ..errors import BINNError, ParameterError
+from ..threads import intra_op_threads
 from ._context import ExplainContext, make_context
 from .clamp import clamp_scores
 from .gradients import path_attributions
@@ -120,18 +121,19 @@ def explain(model, X, method: str = "clamp", *, normalize: str | None = "fan", n
     if callable(getattr(model, "explain_nodes", None)):  # graph classifiers (e.g. degradation.ProteaseClassifier)
         return model.explain_nodes(X, method="ablation" if method in ("clamp", "ablation") else method, **options)
     if method not in METHODS:
-        raise BINNError(f"unknown attribution method {method!r}; choose one of {', '.join(METHODS)}")
+        raise ParameterError(f"unknown attribution method {method!r}; choose one of {', '.join(METHODS)}")
     if normalize not in (None, "fan", "subgraph"):
-        raise BINNError(f"normalize must be 'fan', 'subgraph' or None, not {normalize!r}")
+        raise ParameterError(f"normalize must be 'fan', 'subgraph' or None, not {normalize!r}")
     if null not in (None, "rewire", "permute"):
-        raise BINNError(f"null must be None, 'rewire' or 'permute', not {null!r}")
+        raise ParameterError(f"null must be None, 'rewire' or 'permute', not {null!r}")
     if null is not None and (X_train is None or y_train is None):
         raise BINNError(f"null={null!r} refits the model {n_null} times and needs the training data: "
                         "pass X_train= and y_train=")
     if not 0 < alpha < 1:
-        raise BINNError(f"alpha (the q-level) must lie in (0, 1), not {alpha!r}")
+        raise ParameterError(f"alpha (the q-level) must lie in (0, 1), not {alpha!r}")
     ctx = make_context(model, X)
-    table = _table(ctx, _scores(ctx, method, options), normalize)
+    with intra_op_threads(getattr(ctx.estimator, "n_threads", None)):
+        table = _table(ctx, _scores(ctx, method, options), normalize)
     if null is not None:
         from .null import null_power, null_pvalues
 
@@ -203,7 +205,8 @@ def _power_warning(power: dict, null_types, pathways: int) -> str:
 def explain_edges(model, X, *, steps: int = 50) -> pd.DataFrame:
     """Importance flowing along every edge: mean over samples of |edge flow| (see :mod:`.gradients`)."""
     ctx = make_context(model, X)
-    _, flow, frame, _ = path_attributions(ctx, steps=steps, edges=True)
+    with intra_op_threads(getattr(ctx.estimator, "n_threads", None)):
+        _, flow, frame, _ = path_attributions(ctx, steps=steps, edges=True)
     ids = ctx.nodes["node_id"].to_numpy()
     frames = []
     for t, name in enumerate(ctx.output_names):
