@@ -42,11 +42,10 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse import csgraph
 
-from kg import KnowledgeGraph
+from kg import KnowledgeGraph, algorithms
 from kg.report import BuildReport
 from kg.schema import PART_OF
 
-from ._dag import longest_path_levels, transitive_closure
 from .errors import FeatureMismatchError, GraphCycleError, GraphStructureError
 
 __all__ = ["Architecture", "OUTPUT_ID", "OUTPUT_TYPE"]
@@ -305,15 +304,9 @@ def _compile_dag(graph, input_types, feature_ids, relations, target_type, report
     src = np.concatenate(src_list) if src_list else np.array([], dtype=np.int64)
     dst = np.concatenate(dst_list) if dst_list else np.array([], dtype=np.int64)
     rel = np.concatenate(rel_list) if rel_list else np.array([], dtype=object)
-    adj = sp.csr_matrix((np.ones(len(src), dtype=np.int8), (src, dst)), shape=(n + 1, n + 1))
-    # upward reachability from all inputs through a virtual source (index n)
-    virt = sp.csr_matrix((np.ones(len(inputs), dtype=np.int8), (np.full(len(inputs), n), inputs)),
-                         shape=(n + 1, n + 1))
-    up = csgraph.breadth_first_order(adj + virt, n, directed=True, return_predecessors=False)
-    reachable = np.zeros(n + 1, dtype=bool)
-    reachable[up] = True
-    reachable = reachable[:n]
-    _raise_on_cycle(adj[:n, :n], np.flatnonzero(reachable), node_id)
+    adj = sp.csr_matrix((np.ones(len(src), dtype=bool), (src, dst)), shape=(n, n))
+    reachable = algorithms.reachable(adj, inputs)  # upward from the inputs
+    _raise_on_cycle(adj, np.flatnonzero(reachable), node_id)
     # sinks: target-type nodes without a part_of parent feed the root
     is_target = node_type == target_type
     has_parent = np.zeros(n, dtype=bool)
@@ -324,12 +317,8 @@ def _compile_dag(graph, input_types, feature_ids, relations, target_type, report
         raise GraphStructureError(
             f"no path from the {len(inputs)} input feature(s) to any {target_type!r} node; "
             f"check input_type={input_types} and that the graph has member_of edges for them")
-    back = sp.csr_matrix((np.ones(len(sinks), dtype=np.int8), (np.full(len(sinks), n), sinks)),
-                         shape=(n + 1, n + 1))
-    down = csgraph.breadth_first_order((adj.T + back).tocsr(), n, directed=True, return_predecessors=False)
-    reaches_sink = np.zeros(n + 1, dtype=bool)
-    reaches_sink[down] = True
-    keep = reachable & reaches_sink[:n]
+    reaches_sink = algorithms.reachable(adj, sinks, reverse=True)
+    keep = reachable & reaches_sink
     dead_inputs = inputs[~keep[inputs]]
     if residual:
         report.add("compile", "kept", "input features outside every mask, fed straight to the output (residual)",
@@ -337,7 +326,7 @@ def _compile_dag(graph, input_types, feature_ids, relations, target_type, report
     else:
         report.add("compile", "dropped", "input features with no path to a pathway", len(dead_inputs),
                    "no member_of (or other upward) edge leads to the output", examples=node_id[dead_inputs][:5])
-    dead_mid = np.flatnonzero(reachable & ~reaches_sink[:n] & ~is_input)
+    dead_mid = np.flatnonzero(reachable & ~reaches_sink & ~is_input)
     report.add("compile", "dropped", "intermediate nodes with no path to a pathway", len(dead_mid),
                examples=node_id[dead_mid][:5])
     if not keep[inputs].any():
@@ -347,7 +336,8 @@ def _compile_dag(graph, input_types, feature_ids, relations, target_type, report
     sub = np.flatnonzero(keep)
     e_keep = keep[src] & keep[dst]
     src, dst, rel = src[e_keep], dst[e_keep], rel[e_keep]
-    level = longest_path_levels(src, dst, n)  # acyclic: checked above
+    level = algorithms.longest_path_levels(  # acyclic: checked above
+        sp.csr_matrix((np.ones(len(src), dtype=bool), (src, dst)), shape=(n, n)))
     root_level = int(level[sinks].max()) + 1
     order = np.empty(n + 1, dtype=np.int64)
     input_order = np.full(n, -1)
@@ -373,9 +363,7 @@ def _compile_dag(graph, input_types, feature_ids, relations, target_type, report
 
 def _raise_on_cycle(adj: sp.csr_matrix, sub: np.ndarray, node_id: np.ndarray) -> None:
     """Raise GraphCycleError if the subgraph induced by ``sub`` has a directed cycle."""
-    part = adj[sub][:, sub]
-    _, labels = csgraph.connected_components(part, directed=True, connection="strong")
-    on_cycle = (np.bincount(labels)[labels] > 1) | (part.diagonal() > 0)
+    on_cycle = algorithms.cycle_nodes(adj[sub][:, sub])
     if on_cycle.any():
         nodes = [str(n) for n in node_id[sub[on_cycle]][:10]]
         raise GraphCycleError(f"the graph has a cycle through {nodes} above the inputs; hierarchies must be "
@@ -392,13 +380,10 @@ def _compile_layered(graph, input_type, feature_ids, n_levels, target_type, repo
     hier = (graph.edges(hier_et)[["source", "target"]].astype(object) if graph.has_edge_type(hier_et)
             else pd.DataFrame({"source": [], "target": []}, dtype=object))
     # 1. hierarchy edges whose child is reachable upward from a mapped pathway
-    reach = set(mapping["target"])
-    frontier = set(reach)
-    child_to_parents = hier.groupby("source")["target"].apply(list).to_dict()
-    while frontier:
-        nxt = {p for c in frontier for p in child_to_parents.get(c, ())} - reach
-        reach |= nxt
-        frontier = nxt
+    ids = pd.Index(pd.unique(pd.concat([mapping["target"], hier["source"], hier["target"]], ignore_index=True)))
+    up = sp.csr_matrix((np.ones(len(hier), dtype=bool), (ids.get_indexer(hier["source"]),
+                                                          ids.get_indexer(hier["target"]))), shape=(len(ids), len(ids)))
+    reach = ids[algorithms.reachable(up, ids.get_indexer(mapping["target"]))]
     hier = hier[hier["source"].isin(reach)].drop_duplicates()
     in_net = pd.Index(pd.unique(pd.concat([hier["source"], hier["target"]])))
     # pathway index over the network's pathways
@@ -496,8 +481,8 @@ def _compile_layered(graph, input_type, feature_ids, n_levels, target_type, repo
 def _upward_closure(pw: pd.Index, cs: np.ndarray, ps: np.ndarray, mapping: pd.DataFrame) -> pd.DataFrame:
     """``(input, pathway)`` pairs: each input's mapped pathways (present in the network) and all their ancestors."""
     n = len(pw)
-    up = sp.csr_matrix((np.ones(len(cs), dtype=np.int8), (cs, ps)), shape=(n, n))
-    closure = (transitive_closure(up) + sp.identity(n, dtype=bool, format="csr")).tocsr()  # self included
+    up = sp.csr_matrix((np.ones(len(cs), dtype=bool), (cs, ps)), shape=(n, n))
+    closure = algorithms.transitive_closure(up, reflexive=True)  # self included
     m = mapping[mapping["target"].isin(pw)]
     rows = pw.get_indexer(m["target"])
     sel = closure[rows].tocoo()

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from .._dag import transitive_closure
+from kg.algorithms import transitive_closure
 
 __all__ = ["connectivity_scale"]
 
@@ -32,7 +32,7 @@ def connectivity_scale(architecture, normalize: str | None) -> np.ndarray:
     if normalize == "fan":
         count = np.bincount(src, minlength=n) + np.bincount(dst, minlength=n)
     else:
-        adj = sp.csr_matrix((np.ones(len(src), dtype=np.int8), (src, dst)), shape=(n, n))
+        adj = sp.csr_matrix((np.ones(len(src), dtype=bool), (src, dst)), shape=(n, n))
         reach = transitive_closure(adj)
         reach.setdiag(False)
         reach.eliminate_zeros()

@@ -52,8 +52,10 @@ import torch
 from scipy.optimize import linprog
 from scipy.sparse.linalg import spsolve
 
-from .._dag import longest_path_levels, transitive_closure
-from ..errors import DataValidationError
+from kg import algorithms
+from kg.errors import CycleError
+
+from ..errors import DataValidationError, GraphCycleError
 from .graph import DegradationGraph
 
 __all__ = ["FlowFit", "fit", "forward", "inflow_range", "from_log2", "graph_from_edges", "MISSING",
@@ -114,9 +116,12 @@ def _batch(graphs: list[DegradationGraph]) -> _Batch:
         dst.append(offset + g.edges["target"].map(index).to_numpy(dtype=np.int64))
         offset += len(node_ids)
     src_a, dst_a = np.concatenate(src), np.concatenate(dst)
-    level = longest_path_levels(src_a, dst_a, offset)
-    if level is None:  # pragma: no cover - containment graphs are acyclic
-        raise DataValidationError("the degradation graph has a cycle")
+    try:  # longest path from the root
+        level = algorithms.longest_path_levels(
+            sp.csr_matrix((np.ones(len(src_a), dtype=bool), (src_a, dst_a)), shape=(offset, offset)))
+    except CycleError as err:  # pragma: no cover - containment graphs are acyclic
+        nodes = [f"{ids[i][0]}:{ids[i][1]}" for i in err.nodes[:10]]
+        raise GraphCycleError(f"the degradation graph has a cycle through {nodes}", nodes=nodes) from None
     batch = _Batch(ids, np.array(roots), np.array(graph_of), src_a, dst_a, level)
     group = np.concatenate([src_a, np.arange(offset)])  # softmax groups: a node's out-edges and its absorption
     order = np.argsort(group, kind="stable")
@@ -574,9 +579,7 @@ def _min_norm_flow(batch: _Batch, b: np.ndarray, tol: float = 1e-12, max_iter: i
 def _unreachable(batch: _Batch, y: np.ndarray) -> np.ndarray:
     n = len(batch.ids)
     adj = sp.csr_matrix((np.ones(len(batch.src), dtype=bool), (batch.src, batch.dst)), shape=(n, n))
-    reach = np.asarray(transitive_closure(adj)[batch.root].sum(axis=0)).ravel() > 0
-    reach[batch.root] = True
-    return np.flatnonzero((y > 0) & ~reach)
+    return np.flatnonzero((y > 0) & ~algorithms.reachable(adj, batch.root))
 
 
 def inflow_range(graphs, abundances=None, *, missing: str = "error", batch: _Batch | None = None,
