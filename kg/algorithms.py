@@ -29,11 +29,13 @@ __all__ = ["reachable", "transitive_closure", "cycle_nodes", "topological_genera
 
 
 def _pattern(adj) -> sp.csr_matrix:
-    """Canonical boolean CSR copy of ``adj`` (explicit zeros dropped, duplicates merged)."""
+    """Canonical boolean CSR of ``adj`` (explicit zeros dropped, duplicates merged); never modifies ``adj``."""
     a = sp.csr_matrix(adj)
     if a.shape[0] != a.shape[1]:
         raise ValueError(f"the adjacency matrix must be square, got shape {a.shape}")
-    a = a.astype(bool)
+    if a.dtype == bool and a.has_canonical_format and a.data.all():
+        return a  # already canonical: the functions below only read it
+    a = a.astype(bool)  # a copy
     a.sum_duplicates()
     a.eliminate_zeros()
     return a
@@ -88,9 +90,10 @@ def reachable(adj, sources, *, reverse: bool = False) -> np.ndarray:
     mask = np.zeros(n, dtype=bool)
     if not src.size:
         return mask
-    indptr = np.append(a.indptr.astype(np.int64), a.indptr[-1] + src.size)
-    indices = np.concatenate([a.indices.astype(np.int64), src])
-    augmented = sp.csr_matrix((np.ones(len(indices), dtype=bool), indices, indptr), shape=(n + 1, n + 1))
+    indptr = np.append(a.indptr, a.indptr[-1] + src.size)
+    indices = np.concatenate([a.indices, src.astype(a.indices.dtype)])
+    # float64 data is what csgraph works on, so it takes the matrix without another copy
+    augmented = sp.csr_matrix((np.ones(len(indices)), indices, indptr), shape=(n + 1, n + 1))
     order = csgraph.breadth_first_order(augmented, n, directed=True, return_predecessors=False)
     mask[order[order != n]] = True
     return mask
