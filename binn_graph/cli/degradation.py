@@ -17,14 +17,10 @@ import logging
 import re
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")
-
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from ..degradation import (  # noqa: E402
+from ..degradation import (
     ENZYMES,
     build_graphs,
     cleavage_specificity,
@@ -36,10 +32,10 @@ from ..degradation import (  # noqa: E402
     read_fasta,
     simulate,
 )
-from ..degradation.scale import LINEAR_MIN_MAX, check_scale  # noqa: E402
-from ..errors import DataValidationError  # noqa: E402
-from ..io import _read_any  # noqa: E402
-from .train import _positive_int  # noqa: E402
+from ..degradation.scale import LINEAR_MIN_MAX, check_scale
+from ..errors import DataValidationError
+from ..io import _read_any
+from .train import _positive_int
 
 __all__ = ["add_parser"]
 

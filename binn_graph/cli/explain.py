@@ -13,21 +13,18 @@ import logging
 import warnings
 from pathlib import Path
 
-import matplotlib
 import pandas as pd
 
-matplotlib.use("Agg")
+from kg import KnowledgeGraph
 
-from kg import KnowledgeGraph  # noqa: E402
-
-from ..attribution import METHODS, explain, explain_edges, write_importances  # noqa: E402
-from ..attribution.plot import plot_level_ranking, plot_top_subgraph  # noqa: E402
-from ..attribution.stability import LOW_TAU, add_stability, seed_tables  # noqa: E402
-from ..errors import DataValidationError  # noqa: E402
-from ..io import ORIENTATION, check_orientation, read_matrix, read_run_config, read_target, run_input  # noqa: E402
-from ..report import explain_report, verdict  # noqa: E402
-from ..report.runs import cv_metrics_block  # noqa: E402
-from .train import _fraction, _positive_int, load_run_model, model_input_ids  # noqa: E402
+from ..attribution import METHODS, explain, explain_edges, write_importances
+from ..attribution.plot import plot_level_ranking, plot_top_subgraph
+from ..attribution.stability import LOW_TAU, add_stability, seed_tables
+from ..errors import DataValidationError
+from ..io import ORIENTATION, check_orientation, read_matrix, read_run_config, read_target, run_input
+from ..report import explain_report, verdict
+from ..report.runs import cv_metrics_block
+from .train import _fraction, _positive_int, load_run_model, model_input_ids
 
 __all__ = ["add_parser", "explain_run"]
 

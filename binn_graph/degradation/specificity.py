@@ -112,7 +112,7 @@ def plot_specificity(table: pd.DataFrame, kind: str = "endo", ax=None):
     in proportion to their frequency ``f_r`` (Schneider & Stephens 1990, with a background). Drawn with matplotlib
     ``TextPath`` (no logo library among the dependencies).
     """
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
     from matplotlib.font_manager import FontProperties
     from matplotlib.patches import PathPatch
     from matplotlib.textpath import TextPath
@@ -122,7 +122,7 @@ def plot_specificity(table: pd.DataFrame, kind: str = "endo", ax=None):
     if part.empty or not (part["weight"] > 0).any():
         raise DataValidationError(f"no {kind} cuts carry flow; nothing to draw")
     if ax is None:
-        _, ax = plt.subplots(figsize=(6, 3))
+        ax = Figure(figsize=(6, 3)).subplots()  # an explicit figure: nothing registered with pyplot
     font = FontProperties(family="DejaVu Sans", weight="bold")
     colours = {**{r: "#1f77b4" for r in "KRH"}, **{r: "#d62728" for r in "DE"},
                **{r: "#2ca02c" for r in "STYCNQGW"}, **{r: "#444444" for r in "AVLIPFM"}}

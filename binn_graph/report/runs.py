@@ -58,18 +58,14 @@ def single_output(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _figures(table: pd.DataFrame, edges: pd.DataFrame | None, top_k: int = 8) -> list[dict]:
-    import matplotlib.pyplot as plt
-
     from ..attribution.plot import plot_level_ranking, plot_top_subgraph
 
     out = []
     fig = plot_level_ranking(table, top_k=top_k)
     out.append(figure("Top nodes per level", fig, "(connectivity-normalised importance)"))
-    plt.close(fig)
     if edges is not None:
         fig = plot_top_subgraph(table, edges, top_k=min(top_k, 6))
         out.append(figure("Top subgraph", fig, "(top nodes per level and the edges between them)"))
-        plt.close(fig)
     return out
 
 
