@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from _results import markdown_table, write_section
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 
-from _results import markdown_table, write_section
 from binn_graph import BINNClassifier
 from binn_graph.baselines import dense_mlp, linear_model
 from binn_graph.cli.demo import AKI_SETTINGS

@@ -36,8 +36,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-
 from _results import markdown_table
+
 from binn_graph.datasets import data_path
 from binn_graph.degradation import build_graph, fit, from_log2, observed_peptides, read_fasta, simulate
 from binn_graph.degradation import flow as flow_module

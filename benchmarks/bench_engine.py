@@ -56,7 +56,7 @@ def _build(which: str) -> dict:
         weights = sum(p.numel() for n, p in model.named_parameters() if "weight" in n)
         optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)  # binn's own (plain) Adam
     else:
-        from binn_graph import Architecture, BINN, Trainer
+        from binn_graph import BINN, Architecture, Trainer
         from kg.sources import reactome
 
         start = time.perf_counter()

@@ -41,7 +41,7 @@ def binn_shap_seconds(proteins: list[str], files: dict, n_samples: int) -> tuple
 
 
 def ours_seconds(graph, proteins, mode: str, n_samples: int) -> dict:
-    from binn_graph import Architecture, BINN, explain
+    from binn_graph import BINN, Architecture, explain
 
     arch = Architecture.from_graph(graph, "protein", proteins, mode=mode, n_levels=4 if mode == "layered" else None)
     torch.manual_seed(0)

@@ -50,7 +50,7 @@ def pnet_graph(seed: int = 0):
 def bench_pnet() -> dict:
     import torch
 
-    from binn_graph import Architecture, BINN
+    from binn_graph import BINN, Architecture
 
     torch.set_num_threads(2)
     graph, inputs = pnet_graph()
@@ -86,7 +86,7 @@ def bench_genome(n_snps: int = 1_000_000, n_genes: int = 20_000, n_samples: int 
     import pandas as pd
     import torch
 
-    from binn_graph import Architecture, BINN
+    from binn_graph import BINN, Architecture
     from binn_graph.training import Trainer
     from kg.datasets import reactome_files
     from kg.sources import reactome

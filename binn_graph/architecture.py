@@ -44,7 +44,6 @@ from scipy.sparse import csgraph
 
 from kg import KnowledgeGraph, algorithms
 from kg.report import BuildReport
-from kg.schema import PART_OF
 
 from .errors import FeatureMismatchError, GraphCycleError, GraphStructureError
 
@@ -110,6 +109,7 @@ class Architecture:
         return [int(c) for c in counts[1:]]
 
     def level_nodes(self, level: int) -> pd.DataFrame:
+        """The node table's rows of one level."""
         a, b = self.level_bounds[level]
         return self.nodes.iloc[a:b]
 
@@ -145,6 +145,7 @@ class Architecture:
 
     # ------------------------------------------------------------------ (de)serialisation, no pickle
     def to_dict(self) -> dict:
+        """Plain lists and dicts (JSON-ready, no pickle), for checkpoints; :meth:`from_dict` reverses it."""
         return {
             "mode": self.mode,
             "n_levels": self.n_levels,
@@ -156,6 +157,7 @@ class Architecture:
 
     @classmethod
     def from_dict(cls, data: dict) -> "Architecture":
+        """Rebuild an Architecture from :meth:`to_dict` output."""
         nodes = pd.DataFrame(data["nodes"])
         nodes["level"] = nodes["level"].astype("int64")
         edges = pd.DataFrame(data["edges"])
@@ -333,7 +335,6 @@ def _compile_dag(graph, input_types, feature_ids, relations, target_type, report
         raise GraphStructureError("none of the input features has a path to a pathway")
     if residual:
         keep[dead_inputs] = True
-    sub = np.flatnonzero(keep)
     e_keep = keep[src] & keep[dst]
     src, dst, rel = src[e_keep], dst[e_keep], rel[e_keep]
     level = algorithms.longest_path_levels(  # acyclic: checked above

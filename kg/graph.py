@@ -85,12 +85,14 @@ class ValidationReport:
 
     @property
     def ok(self) -> bool:
+        """True when validation found no issue."""
         return not self.issues
 
     def __bool__(self) -> bool:
         return self.ok
 
     def by_kind(self, kind: str) -> list[ValidationIssue]:
+        """The issues of one kind (``"cycle"``, ``"dangling_edge"``, ...)."""
         return [i for i in self.issues if i.kind == kind]
 
     def raise_if_invalid(self) -> None:
@@ -261,6 +263,7 @@ class KnowledgeGraph:
         return self
 
     def remove_edge_type(self, edge_type: EdgeType) -> "KnowledgeGraph":
+        """Drop every edge of ``edge_type`` (nothing happens when there is none); returns self."""
         self._edges.pop(check_edge_type(edge_type), None)
         return self
 
@@ -303,6 +306,7 @@ class KnowledgeGraph:
         return self._edges[edge_type].copy()
 
     def has_edge_type(self, edge_type: EdgeType) -> bool:
+        """Whether the graph holds an edge table for ``edge_type``."""
         return tuple(edge_type) in self._edges
 
     def node_ids(self, node_type: str) -> pd.Index:
@@ -324,6 +328,7 @@ class KnowledgeGraph:
         return np.vstack([src, dst]).astype(np.int64)
 
     def copy(self) -> "KnowledgeGraph":
+        """A deep copy of the tables and the build report."""
         out = KnowledgeGraph()
         out._nodes = {k: v.copy() for k, v in self._nodes.items()}
         out._edges = {k: v.copy() for k, v in self._edges.items()}

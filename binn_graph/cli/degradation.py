@@ -195,6 +195,7 @@ def _output(args) -> Path:
 
 
 def build_command(args) -> Path:
+    """``degradation build``: the degradation graphs and their figures; returns the output directory."""
     graphs, _ = _load(args)
     out = _output(args)
     pd.concat([g.nodes.assign(protein=g.protein_id) for g in graphs]).to_csv(out / "nodes.tsv", sep="\t", index=False)
@@ -207,6 +208,7 @@ def build_command(args) -> Path:
 
 
 def fit_command(args) -> Path:
+    """``degradation fit``: fit flows and hidden activity, write tables and figures; returns the output directory."""
     graphs, result = _fit(args)
     out = _output(args)
     _write_fit(result, graphs, out, args.missing)
@@ -215,6 +217,7 @@ def fit_command(args) -> Path:
 
 
 def specificity_command(args) -> Path:
+    """``degradation specificity``: fit, then the cleavage-site specificity tables and logos."""
     graphs, result = _fit(args)
     out = _output(args)
     table = cleavage_specificity(result)
@@ -228,6 +231,7 @@ def specificity_command(args) -> Path:
 
 
 def simulate_command(args) -> Path:
+    """``degradation simulate``: a simulated peptidome from a FASTA or sequence, with its true flows."""
     if bool(args.fasta) == bool(args.sequence):
         raise DataValidationError("give exactly one of --fasta and --sequence")
     sequences = _read_sequences(args.fasta) if args.fasta else {args.protein_id: args.sequence}

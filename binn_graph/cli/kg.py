@@ -204,6 +204,7 @@ def _cmd_sources(args: argparse.Namespace) -> int:
 
 
 def add_source_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options that name the databases a graph is built from (shared by ``kg build`` and ``train``)."""
     parser.add_argument("--bundled-reactome", action="store_true",
                         help="include the bundled human Reactome 2025 files (UniProt mapping)")
     parser.add_argument("--source", nargs="+", action="append", metavar="NAME_OR_KEY=VALUE",

@@ -10,14 +10,14 @@ Fitting (Hartman, Malmström & Wallin 2026):
 * ``method="gd"``: a softmax per node over (children + absorption), Adam, MSE or symmetric KL, optional L1/L2 on
   the transition probabilities. Many graphs are fitted in one batched call: their disjoint union is propagated
   level by level (message passing: a scatter-add per level). The forward pass and its hand-written backward run
-  inside one ``torch.autograd.Function`` on NumPy segment reductions, which is ~2× faster than autograd through
+  inside one ``torch.autograd.Function`` on NumPy segment reductions, which is faster than autograd through
   PyG's ``softmax`` and ``index_add`` on small graphs and gives the same gradient (checked against that autograd
   path in the tests); the optimiser is ``torch.optim.Adam`` (the fused single-kernel step where torch has it).
   Adam minimises the *sum* of squared errors over nodes (as the reference solver does), so a protein's fit does
   not depend on the others in its batch; ``FlowFit.loss`` is the final MSE (mean over nodes). The loop runs on one
   torch intra-op thread (restored afterwards) below ``GD_THREADING_ELEMENTS`` parameters: its torch work is a few
   element-wise operations per epoch, and with more threads on a busy machine every epoch waits for a descheduled
-  worker (5–20× slower on two threads than on one; see benchmarks/RESULTS.md). Below that size the torch step is a
+  worker (several times slower on two threads than on one; see benchmarks/RESULTS.md). Below that size the torch step is a
   few per cent of an epoch, so more threads cannot gain more than that.
 * ``method="lp"``: mass conservation (``Σ_in F − Σ_out F = Y_u``, root outflow ``1 − Y_Ω``, ``F ≥ 0``) is
   satisfied exactly by a whole polytope of flows, so inflow is generally not identifiable. :func:`inflow_range`
@@ -543,7 +543,6 @@ def _min_norm_flow(batch: _Batch, b: np.ndarray, tol: float = 1e-12, max_iter: i
     """
     n, src, dst, graph_of = len(batch.ids), batch.src, batch.dst, batch.graph_of
     n_graphs = int(graph_of.max()) + 1
-    ones = np.ones(2 * len(src))
     rows, cols = np.concatenate([src, dst, src, dst]), np.concatenate([src, dst, dst, src])
 
     def dual(phi):

@@ -12,8 +12,8 @@
 Position windows (SNPs near genes) come from :func:`kg.sources.eqtl.load_windows`.
 """
 
-from .data import align_samples, check_genotypes, read_genotypes
 from .benchmark import GenomicBenchmark, genomic_binn, run_genomic_benchmark
+from .data import align_samples, check_genotypes, read_genotypes
 from .eqtl import eqtl_graph, map_eqtl
 from .graph_builder import FoldGraphBuilder
 from .protocol import NestedCVResult, nested_cv, regression_scores

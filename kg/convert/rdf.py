@@ -25,9 +25,9 @@ Missing values have no triple. An edge with no attributes has only its
 Turtle
 ------
 :func:`write_turtle` writes through rdflib's N-Triples serializer by default,
-which is valid Turtle (N-Triples is a subset of Turtle) and ~15× faster than
-rdflib's pretty Turtle serializer on a full Reactome graph; ``pretty=True``
-uses the pretty serializer with prefixes.
+which is valid Turtle (N-Triples is a subset of Turtle) and much faster than
+rdflib's pretty Turtle serializer on a full Reactome graph (benchmarks/RESULTS.md);
+``pretty=True`` uses the pretty serializer with prefixes.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ import rdflib
 from rdflib import RDF, XSD, Literal, Namespace, URIRef
 
 from .._columns import DTYPE_NAMES, coerce, collapse_duplicates, dtype_name
-from ..errors import EncodingError, InputFormatError, RDFParseError, SchemaError
+from ..errors import EncodingError, RDFParseError, SchemaError
 from ..graph import KnowledgeGraph
 from ..readers import check_xml_safe, read_bytes
 from ..report import BuildReport

@@ -31,11 +31,11 @@ from urllib.parse import quote
 import rdflib
 from rdflib import RDF, Namespace
 
+from ..convert.rdf import parse_rdf_file
 from ..errors import HierarchyCycleError, InputFormatError
 from ..graph import KnowledgeGraph
-from ..schema import PART_OF
-from ..convert.rdf import parse_rdf_file
 from ..readers import read_bytes
+from ..schema import PART_OF
 
 __all__ = ["load", "BP"]
 
