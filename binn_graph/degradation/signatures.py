@@ -20,14 +20,13 @@ import numpy as np
 import pandas as pd
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.exceptions import NotFittedError as _SklearnNotFitted
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, InvalidParameterError
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils._param_validation import Interval
 from torch import nn
 
 from ..attribution.path_integral import integrated_gradients
-from ..errors import DataValidationError, NotFittedError, ParameterError
+from ..errors import DataValidationError
+from ..validation import check_fitted, validate_params
 from .enzyme import RESIDUES
 from .graph import DegradationGraph
 
@@ -168,13 +167,6 @@ class ProteaseClassifier(ClassifierMixin, BaseEstimator):
         self.dropout = dropout
         self.random_state = random_state
 
-    def _validate_params(self) -> None:
-        """scikit-learn's check of ``_parameter_constraints``, raised as :class:`~binn_graph.errors.ParameterError`."""
-        try:
-            super()._validate_params()
-        except InvalidParameterError as err:
-            raise ParameterError(str(err)) from None
-
     def _seed(self) -> int:
         if isinstance(self.random_state, Integral):
             return int(self.random_state)
@@ -197,7 +189,7 @@ class ProteaseClassifier(ClassifierMixin, BaseEstimator):
         optional ``abundances`` (one Series per graph, peptide id → linear abundance)."""
         from torch_geometric.loader import DataLoader
 
-        self._validate_params()
+        validate_params(self)
         graphs = list(graphs)
         labels = np.asarray(labels)
         classes = np.unique(labels)
@@ -229,11 +221,7 @@ class ProteaseClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def _check(self) -> None:
-        try:
-            check_is_fitted(self, ["model_", "classes_"])
-        except _SklearnNotFitted:
-            raise NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit(graphs, labels) "
-                                 "first") from None
+        check_fitted(self, ["model_", "classes_"], action="call fit(graphs, labels) first")
 
     def predict_proba(self, graphs, abundances=None) -> np.ndarray:
         """``[n_graphs, n_classes]`` class probabilities (columns in ``classes_`` order)."""
