@@ -61,8 +61,8 @@ def coerce(series: pd.Series, name: str = "") -> pd.Series:
         return series.astype("boolean")
     if kind == "integer":
         return series.astype("Int64")
-    if kind in {"floating", "mixed-integer-float", "decimal"}:
-        return series.astype("float64")
+    if kind in {"floating", "mixed-integer-float", "decimal"}:  # missing values may be pd.NA, which float() refuses
+        return series.astype(object).where(series.notna(), np.nan).astype("float64")
     if kind in {"string", "empty"}:
         return series.astype(STR)
     if kind in {"bytes"}:

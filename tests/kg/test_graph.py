@@ -202,3 +202,14 @@ def test_rewire_same_type_avoids_self_loops(toy_graph):
     e = r.edges(PART_OF)
     assert (e["source"] != e["target"]).all()
     assert sorted(e["source"]) == sorted(toy_graph.edges(PART_OF)["source"])
+
+
+def test_float_attribute_with_pandas_na_is_kept_as_missing():
+    """Hypothesis found it: a float attribute holding pd.NA (object dtype) failed on concatenation."""
+    import pandas as pd
+
+    g = KnowledgeGraph().add_nodes("gene", ["a", "b", "c"])
+    g.add_edges(("gene", "affects", "gene"), ["a"], ["b"], weight=[0.5])
+    g.add_edges(("gene", "affects", "gene"), ["b", "c"], ["c", "a"], weight=pd.Series([0.0, pd.NA], dtype=object))
+    weights = g.edges(("gene", "affects", "gene"))["weight"]
+    assert weights.dtype == "float64" and weights.isna().tolist() == [False, False, True]
