@@ -42,7 +42,6 @@ reproduces the paper's β-actin values). A peptide detected in no replicate is 0
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -56,6 +55,7 @@ from kg import algorithms
 from kg.errors import CycleError
 
 from ..errors import DataValidationError, GraphCycleError
+from ..threads import intra_op_threads
 from .graph import DegradationGraph
 
 __all__ = ["FlowFit", "fit", "forward", "inflow_range", "from_log2", "graph_from_edges", "MISSING",
@@ -386,18 +386,7 @@ def fit(graph_or_graphs, abundances, method: str = "gd", *, epochs: int = 1000, 
     return fitted
 
 
-@contextmanager
-def _intra_op_threads(limit: int | None):
-    """Run with at most ``limit`` torch intra-op threads (``None``: unchanged); the old setting is restored."""
-    before = torch.get_num_threads()
-    if limit is None or before <= limit:
-        yield
-        return
-    torch.set_num_threads(limit)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
+_intra_op_threads = intra_op_threads  # the shared context manager (binn_graph.threads)
 
 
 def _adam(param: torch.Tensor, lr: float) -> torch.optim.Adam:
