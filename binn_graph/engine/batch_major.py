@@ -1,8 +1,8 @@
-"""The BINN's input layer applied to batch-major input (samples as rows), without a separate transposed copy.
+"""The BINN's input layer applied to batch-major input (samples as rows), through one fast transposed copy.
 
 :class:`~binn_graph.nn.EdgeLinear` reads node-major input ``[num_src * k_in, batch]``; a data batch arrives as
 ``[batch, num_src * k_in]``. :func:`forward_batch_major` computes ``layer(x.t().contiguous())`` with the transpose
-inside one autograd node, so the transposed copy is made once and reused for the weight gradient.
+once, with the SIMD transpose where it applies; the layer's product keeps that copy for the weight gradient.
 
 :func:`transposed_copy` transposes float32 with FBGEMM's SIMD kernel where torch has it (x86 wheels), through
 ``torch.channel_shuffle`` on a channels-last view: shuffling ``rows`` groups of ``cols`` channels is by
@@ -19,7 +19,7 @@ from functools import cache
 import torch
 from torch import Tensor
 
-from ..nn.edge_linear import EdgeLinear, csr, csr_matmul, edge_gradient
+from ..nn.edge_linear import EdgeLinear
 
 __all__ = ["forward_batch_major", "transposed_copy", "simd_transpose_available"]
 
@@ -61,33 +61,10 @@ def transposed_copy(x: Tensor, block: int = 1024, simd: bool | None = None) -> T
     return out
 
 
-class _BatchMajorCSRMatmul(torch.autograd.Function):
-    """``out = W @ x.t()`` for a batch-major ``x``; the transposed copy serves the weight gradient too."""
-
-    @staticmethod
-    def forward(ctx, values: Tensor, x: Tensor, layer: EdgeLinear) -> Tensor:  # noqa: D401
-        xt = transposed_copy(x)
-        w = csr(layer.crow, layer.col, values.index_select(0, layer.perm), layer.shape)
-        ctx.save_for_backward(values, xt)
-        ctx.layer = layer
-        return csr_matmul(w, xt)
-
-    @staticmethod
-    def backward(ctx, grad_out: Tensor):
-        values, xt = ctx.saved_tensors
-        layer = ctx.layer
-        grad_values = grad_x = None
-        if ctx.needs_input_grad[1]:
-            grad_x = csr_matmul(layer.transposed_csr(values), grad_out).t()
-        if ctx.needs_input_grad[0]:
-            grad_values = edge_gradient(grad_out, xt, layer.crow_t, layer.col_t, layer.inverse_t)
-        return grad_values, grad_x, None
-
-
 def forward_batch_major(layer: EdgeLinear, x: Tensor) -> Tensor:
     """``layer(x.t().contiguous())`` for ``x`` ``[batch, num_src * k_in]``: ``[num_dst * k_out, batch]``."""
     if x.dim() != 2 or x.shape[1] != layer.shape[1]:
         raise ValueError(f"expected input of shape [batch, {layer.shape[1]}], got {tuple(x.shape)}")
-    if layer.kernel != "csr":
-        return layer(transposed_copy(x))
-    return _BatchMajorCSRMatmul.apply(layer.weight.reshape(-1), x, layer)
+    # the layer's own product saves the transposed copy for the weight gradient; an input that needs a gradient
+    # is transposed by autograd (transposed_copy's plain path)
+    return layer(transposed_copy(x))
