@@ -147,9 +147,12 @@ def plot_learning_curve(bench):
     for name, part in bench.learning_curve.groupby("model", sort=False):
         axes[0].plot(part["n"], part["test_mse"], marker="o", label=name)
         axes[1].plot(part["n"], part["test_spearman"], marker="o", label=name)
+    sizes = sorted(bench.learning_curve["n"].unique())
     for ax, label in zip(axes, ["test MSE (standardised phenotype)", "test Spearman ρ"]):
         ax.set_xscale("log", base=2)
-        ax.set_xlabel("training plants n")
+        ax.set_xticks(sizes, [str(n) for n in sizes])  # every n labelled (log ticks alone gave one)
+        ax.minorticks_off()
+        ax.set_xlabel("training plants n (log scale)")
         ax.set_ylabel(label)
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=8)
