@@ -219,6 +219,8 @@ CASES = [
     # benchmark, demo, the top level
     ("benchmark-no-out", "benchmark genomic --quick", ["--out"]),
     ("benchmark-n-test-not-int", "benchmark genomic --n-test many --out {dir}/b", ["--n-test", "'many'"]),
+    ("benchmark-sizes-not-int", "benchmark genomic --sizes abc --out {dir}/b", ["--sizes", "'abc'"]),
+    ("benchmark-coverages-not-number", "benchmark genomic --coverages x --out {dir}/b", ["--coverages", "'x'"]),
     ("demo-output-is-file", "demo --no-rdf --no-train -o {a_file}", ["a_file"]),
     ("demo-unknown-option", "demo --fast", ["unrecognized arguments: --fast"]),
     ("no-command", "", ["required"]),

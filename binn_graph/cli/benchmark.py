@@ -12,6 +12,8 @@ import argparse
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from kg.errors import UsageError
+
 __all__ = ["add_parser", "markdown_table", "check_claims", "report_markdown", "write_report"]
 
 DESCRIPTION = """The shoot-branching learning curve that checks Kontolati et al.'s claims.
@@ -194,12 +196,20 @@ def write_report(bench, out_dir: str | Path) -> Path:
     return out
 
 
-def _ints(text: str) -> list[int]:
-    return [int(v) for v in text.split(",") if v.strip()]
+def _numbers(text: str, kind, option: str) -> list:
+    try:
+        return [kind(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise UsageError(f"{option} takes comma-separated {'integers' if kind is int else 'numbers'} "
+                         f"(e.g. {'100,200,400' if kind is int else '1,0.5,0.1'}), not {text!r}") from None
 
 
-def _floats(text: str) -> list[float]:
-    return [float(v) for v in text.split(",") if v.strip()]
+def _ints(text: str, option: str = "--sizes") -> list[int]:
+    return _numbers(text, int, option)
+
+
+def _floats(text: str, option: str = "--coverages") -> list[float]:
+    return _numbers(text, float, option)
 
 
 def _genomic(args) -> int:
