@@ -11,7 +11,6 @@ caller, and the Trainer shuffles with its own ``torch.Generator`` seeded from
 from __future__ import annotations
 
 import copy
-import sys
 import warnings
 from dataclasses import dataclass, field
 from os import PathLike
@@ -22,8 +21,8 @@ import numpy as np
 import torch
 from sklearn.exceptions import ConvergenceWarning
 from torch import Tensor, nn
-from tqdm.auto import tqdm
 
+from ._progress import progress
 from .errors import CheckpointError
 
 __all__ = ["Trainer", "TrainingHistory", "save_checkpoint", "load_checkpoint", "CHECKPOINT_VERSION"]
@@ -60,7 +59,8 @@ class Trainer:
     seed:
         Seed of the batch shuffling.
     progress:
-        Show a tqdm progress bar (default: only when stderr is a terminal).
+        Show progress (default ``None``: a bar when stderr is a terminal; under the command line, periodic log lines
+        otherwise; see :mod:`binn_graph._progress`).
     """
 
     max_epochs: int = 200
@@ -90,8 +90,7 @@ class Trainer:
         best_state, best_loss, waited = None, float("inf"), 0
         n = X.shape[0]
         batch_size = max(1, min(self.batch_size, n))
-        show = sys.stderr.isatty() if self.progress is None else self.progress
-        bar = tqdm(range(self.max_epochs), disable=not show, desc="training", unit="epoch", leave=False)
+        bar = progress(range(self.max_epochs), desc="training", unit="epoch", enabled=self.progress)
         edge_weights = model.edge_weights() if hasattr(model, "edge_weights") else []
         for epoch in bar:
             model.train()

@@ -21,8 +21,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
-from tqdm.auto import tqdm
 
+from .._progress import progress
 from ..errors import BINNError
 
 __all__ = ["null_pvalues", "null_power", "rewire_inputs"]
@@ -90,7 +90,7 @@ def null_pvalues(estimator, observed: pd.DataFrame, X_eval, X_train, y_train, *,
     obs = pd.Series(observed["normalized_importance"].to_numpy(), index=exceed.index)
     if null == "rewire" and not _input_relations(estimator.graph, estimator.architecture_):
         raise BINNError(_NOTHING_TO_REWIRE)  # before the first refit
-    for i in tqdm(range(n_null), desc=f"null ({null})", leave=False, disable=None):
+    for i in progress(range(n_null), desc=f"null ({null})", unit="refit"):
         seed = int(rng.integers(0, 2**31 - 1))
         model = clone(estimator).set_params(random_state=seed)
         y = y_train

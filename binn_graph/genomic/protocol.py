@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 from sklearn.model_selection import KFold
-from tqdm.auto import tqdm
 
+from .._progress import progress as _progress
 from ..errors import DataValidationError
 from ..metrics import regression_scores
 
@@ -93,8 +93,7 @@ def nested_cv(estimator, X: pd.DataFrame, y: pd.Series, *, outer: int = 5, inner
     oof = pd.Series(np.nan, index=X.index, dtype=float)
     models: list[list] = []
     splits = list(KFold(outer, shuffle=True, random_state=random_state).split(X))
-    bar = tqdm(total=outer * inner, desc=f"nested CV {type(estimator).__name__}", leave=False,
-               disable=not (progress if progress is not None else False))
+    bar = _progress(total=outer * inner, desc=f"nested CV {type(estimator).__name__}", unit="fit", enabled=progress)
     for o, (train, test) in enumerate(splits):
         X_out, y_out = X.iloc[train], y.iloc[train]
         base = clone(estimator)

@@ -101,3 +101,26 @@ def test_fit_and_predict_run_on_n_threads_and_restore_torch_setting(monkeypatch,
         assert torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(before)
+
+
+def test_training_epochs_and_null_refits_report_progress_to_a_log(caplog, synth_graph, planted):
+    """Under the command line's "log" mode, the Trainer's epochs and the null's refits write progress lines to the
+    binn_graph.progress logger when stderr is not a terminal (a piped run is not silent)."""
+    import logging
+    import os
+
+    from binn_graph import _progress
+
+    if os.isatty(2):
+        pytest.skip("stderr is a terminal: progress shows as a bar, not as log lines")
+    X, y = planted
+    _progress.configure("log", 1e-6)
+    try:
+        with caplog.at_level(logging.INFO, logger="binn_graph.progress"):
+            clf = BINNClassifier(synth_graph, max_epochs=3, random_state=0).fit(X, y)
+            explain(clf, X.iloc[:20], null="permute", n_null=2, X_train=X, y_train=y)
+    finally:
+        _progress.configure()
+    lines = [r.getMessage() for r in caplog.records if r.name == "binn_graph.progress"]
+    assert any(line.startswith("training:") for line in lines), lines
+    assert any(line.startswith("null (permute):") for line in lines), lines
