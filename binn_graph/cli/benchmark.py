@@ -12,8 +12,6 @@ import argparse
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from kg.errors import UsageError
-
 __all__ = ["add_parser", "markdown_table", "check_claims", "report_markdown", "write_report"]
 
 DESCRIPTION = """The shoot-branching learning curve that checks Kontolati et al.'s claims.
@@ -196,20 +194,15 @@ def write_report(bench, out_dir: str | Path) -> Path:
     return out
 
 
-def _numbers(text: str, kind, option: str) -> list:
-    try:
-        return [kind(v) for v in text.split(",") if v.strip()]
-    except ValueError:
-        raise UsageError(f"{option} takes comma-separated {'integers' if kind is int else 'numbers'} "
-                         f"(e.g. {'100,200,400' if kind is int else '1,0.5,0.1'}), not {text!r}") from None
-
-
-def _ints(text: str, option: str = "--sizes") -> list[int]:
-    return _numbers(text, int, option)
-
-
-def _floats(text: str, option: str = "--coverages") -> list[float]:
-    return _numbers(text, float, option)
+def _number_list(kind, example: str):
+    """An argparse ``type=`` for comma-separated numbers of ``kind`` (a bad list is a usage error naming it)."""
+    def parse(text: str) -> list:
+        try:
+            return [kind(v) for v in text.split(",") if v.strip()]
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"takes comma-separated {'integers' if kind is int else 'numbers'} "
+                                             f"(e.g. {example}), not {text!r}") from None
+    return parse
 
 
 def _genomic(args) -> int:
@@ -219,8 +212,8 @@ def _genomic(args) -> int:
 
     from ..genomic import run_genomic_benchmark
 
-    options = dict(sizes=_ints(args.sizes), n_test=args.n_test, outer=args.outer, inner=args.inner,
-                   coverages=_floats(args.coverages), coverage_n=args.coverage_n,
+    options = dict(sizes=args.sizes, n_test=args.n_test, outer=args.outer, inner=args.inner,
+                   coverages=args.coverages, coverage_n=args.coverage_n,
                    soft_constraint=args.soft_constraint, max_epochs=args.max_epochs, seed=args.seed,
                    models=[m.strip() for m in args.models.split(",")] if args.models else None)
     if args.quick:
@@ -242,11 +235,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                          description=DESCRIPTION,
                          formatter_class=argparse.RawDescriptionHelpFormatter)
     g.add_argument("--out", required=True, help="output directory")
-    g.add_argument("--sizes", default="100,200,400,800,1600,3200", help="training-set sizes n (comma-separated)")
+    g.add_argument("--sizes", type=_number_list(int, "100,200,400"), default="100,200,400,800,1600,3200",
+                   help="training-set sizes n (comma-separated)")
     g.add_argument("--n-test", type=int, default=1000, help="independent test plants")
     g.add_argument("--outer", type=int, default=3, help="outer folds of the nested CV")
     g.add_argument("--inner", type=int, default=3, help="inner folds (ensemble members per outer fold)")
-    g.add_argument("--coverages", default="1,0.5,0.1", help="soft-constraint coverages (fractions of plants)")
+    g.add_argument("--coverages", type=_number_list(float, "1,0.5,0.1"), default="1,0.5,0.1",
+                   help="soft-constraint coverages (fractions of plants)")
     g.add_argument("--coverage-n", type=int, default=None, help="n of the coverage study (default: middle size)")
     g.add_argument("--soft-constraint", type=float, default=1.0, help="λ of the soft constraint")
     g.add_argument("--max-epochs", type=int, default=200, help="epoch cap of the neural networks (early stopping)")
