@@ -99,6 +99,10 @@ class _LogLines(_plain_tqdm):
             logger.info(text.strip())
         return True
 
+    def set_postfix(self, ordered_dict=None, refresh=True, **kwargs):  # noqa: D102
+        # shown with the next periodic line: a refresh here would log a line on every call (every epoch)
+        super().set_postfix(ordered_dict, refresh=False, **kwargs)
+
     def close(self):  # noqa: D102
         shown = not self.disable and hasattr(self, "last_print_t") and self.last_print_t >= self.start_t + self.delay
         if shown and self.n != getattr(self, "last_print_n", None):

@@ -124,3 +124,20 @@ def test_training_epochs_and_null_refits_report_progress_to_a_log(caplog, synth_
     lines = [r.getMessage() for r in caplog.records if r.name == "binn_graph.progress"]
     assert any(line.startswith("training:") for line in lines), lines
     assert any(line.startswith("null (permute):") for line in lines), lines
+
+
+def test_a_short_fit_logs_no_progress_lines(caplog, synth_graph, planted):
+    """Progress lines are periodic: a fit shorter than the interval logs none (its per-epoch loss postfix must not
+    force a line every epoch)."""
+    import logging
+
+    from binn_graph import _progress
+
+    X, y = planted
+    _progress.configure("log", 30.0)
+    try:
+        with caplog.at_level(logging.INFO, logger="binn_graph.progress"):
+            BINNClassifier(synth_graph, max_epochs=5, random_state=0).fit(X, y)
+    finally:
+        _progress.configure()
+    assert [r.getMessage() for r in caplog.records if r.name == "binn_graph.progress"] == []
