@@ -33,6 +33,7 @@ _BUILTIN: dict[str, str] = {
     "kegg_rest": "kg.sources.kegg:load_rest",
     "sbml": "kg.sources.sbml:load",
     "sif": "kg.sources.sif:load",
+    "lembas": "kg.sources.lembas:load",
     "eqtl": "kg.sources.eqtl:load",
     "snp_windows": "kg.sources.eqtl:load_windows",
     "idmap": "kg.sources.idmap:load",
