@@ -1,0 +1,12 @@
+"""Signalling networks: signed, cyclic prior-knowledge graphs run to a steady state (LEMBAS-style recurrent BINNs).
+
+* :class:`SignalingModule`: the ``torch.nn.Module`` (one weight per PKN edge, node bias, MML activation, steady state
+  with implicit gradients, knockouts and clamps).
+* :class:`SignalingNetwork`: the scikit-learn regressor (inputs and outputs matched to graph nodes by id).
+* :func:`steady_state`, :func:`mml`: the fixed point and the activation; :mod:`.spectral`: the spectral radius.
+"""
+
+from .model import SignalingModule
+from .steady_state import SteadyStateError, mml, steady_state
+
+__all__ = ["SignalingModule", "SteadyStateError", "mml", "steady_state"]
