@@ -2,9 +2,20 @@
 
 * species → ``metabolite`` nodes (id = SBML species id, with ``name``,
   ``compartment``, and ``kegg``/``formula`` when the notes give them);
-* reactions → ``reaction`` nodes (``name``, ``reversible``, ``gene_rule``);
+* species with ``boundaryCondition="true"`` carry ``boundary=True`` (else False);
+* reactions → ``reaction`` nodes (``name``, ``reversible``, ``gene_rule``) with the
+  flux-balance data: ``lower_bound`` and ``upper_bound`` (FBC 2 ``fbc:lowerFluxBound``
+  / ``fbc:upperFluxBound`` parameters, else the level 2 kinetic-law parameters
+  ``LOWER_BOUND`` / ``UPPER_BOUND``; NaN where the file gives none),
+  ``objective_coefficient`` (FBC 2 active objective, else the kinetic-law
+  ``OBJECTIVE_COEFFICIENT``; 0 when absent) and ``objective_direction``
+  (``"max"`` or ``"min"`` on reactions with a non-zero coefficient);
 * reactants, products and modifiers → ``(metabolite, participates_in,
-  reaction)`` edges with ``role`` and ``stoichiometry``;
+  reaction)`` edges with ``role`` and ``stoichiometry``. A species listed
+  several times in one reaction becomes one edge with the net coefficient
+  (products minus reactants, as cobrapy does): ``role`` is ``reactant`` when
+  the net is negative, ``product`` otherwise, and ``stoichiometry`` is its
+  magnitude;
 * genes of the gene rule → ``(gene, catalyzes, reaction)`` edges. The rule is
   read, first found wins, from
 
@@ -161,7 +172,7 @@ def load(path: str | PathLike, *, database: str = DATABASE) -> KnowledgeGraph:
                                record="<sbml>")
     level = _attr(root, "level", "?")
 
-    species_ids, species_attrs = [], {"name": [], "compartment": [], "kegg": [], "formula": []}
+    species_ids, species_attrs = [], {"name": [], "compartment": [], "kegg": [], "formula": [], "boundary": []}
     for sp in _children(_child(model, "listOfSpecies"), "species"):
         sid = _attr(sp, "id")
         if not sid:
@@ -173,6 +184,7 @@ def load(path: str | PathLike, *, database: str = DATABASE) -> KnowledgeGraph:
         species_attrs["compartment"].append(_attr(sp, "compartment"))
         species_attrs["kegg"].append(notes.get("KEGG_ID") or notes.get("KEGG"))
         species_attrs["formula"].append(notes.get("FORMULA") or _attr(sp, "chemicalFormula"))
+        species_attrs["boundary"].append(str(_attr(sp, "boundaryCondition", "false")).lower() == "true")
     _check_unique(species_ids, "species", path)
 
     labels = {}
@@ -187,13 +199,17 @@ def load(path: str | PathLike, *, database: str = DATABASE) -> KnowledgeGraph:
         if root_rule is not None:
             fbc1_rules[target] = _fbc_rule(root_rule, None, problems, where)
 
+    parameters = {_attr(p, "id"): _attr(p, "value") for p in _children(_child(model, "listOfParameters"), "parameter")}
+    objective, direction = _fbc_objective(model)
+
     subsystem_of: dict[str, list[str]] = {}
     for group in _children(_child(model, "listOfGroups"), "group"):
         name = _attr(group, "name") or _attr(group, "id")
         for member in _children(_child(group, "listOfMembers"), "member"):
             subsystem_of.setdefault(_attr(member, "idRef"), []).append(name)
 
-    reactions, rattrs = [], {"name": [], "reversible": [], "gene_rule": []}
+    reactions, rattrs = [], {"name": [], "reversible": [], "gene_rule": [], "lower_bound": [], "upper_bound": [],
+                             "objective_coefficient": [], "objective_direction": []}
     part = {"source": [], "target": [], "role": [], "stoichiometry": []}
     cat = {"source": [], "target": []}
     member = {"source": [], "target": []}
@@ -230,6 +246,14 @@ def load(path: str | PathLike, *, database: str = DATABASE) -> KnowledgeGraph:
         rev = _attr(rx, "reversible")
         rattrs["reversible"].append(None if rev is None else rev.lower() == "true")
         rattrs["gene_rule"].append(rule or None)
+        lower, upper, coefficient = _reaction_flux_data(rx, parameters, path, rid, problems)
+        coefficient = objective.get(rid, coefficient) if objective is not None else coefficient
+        rattrs["lower_bound"].append(lower)
+        rattrs["upper_bound"].append(upper)
+        rattrs["objective_coefficient"].append(coefficient)
+        rattrs["objective_direction"].append(direction if coefficient else None)
+        net: dict[str, float] = {}
+        modifiers: list[str] = []
         for list_name, role in (("listOfReactants", "reactant"), ("listOfProducts", "product"),
                                 ("listOfModifiers", "modifier")):
             for ref in _child(rx, list_name) or []:
@@ -238,11 +262,22 @@ def load(path: str | PathLike, *, database: str = DATABASE) -> KnowledgeGraph:
                     raise InputFormatError(f"{role} {sid!r} is not a declared species; declare it in listOfSpecies "
                                            "or fix the reference", path=path,
                                            record=f"reaction {rid!r}")
+                if role == "modifier":
+                    modifiers.append(sid)
+                    continue
+                value = _float(_attr(ref, "stoichiometry"), path, f"reaction {rid!r}")
+                net[sid] = net.get(sid, 0.0) + (value if role == "product" else -value)
+        for sid, value in net.items():
+            part["source"].append(sid)
+            part["target"].append(rid)
+            part["role"].append("reactant" if value < 0 else "product")
+            part["stoichiometry"].append(abs(value))
+        for sid in dict.fromkeys(modifiers):
+            if sid not in net:
                 part["source"].append(sid)
                 part["target"].append(rid)
-                part["role"].append(role)
-                part["stoichiometry"].append(np.nan if role == "modifier" else
-                                             _float(_attr(ref, "stoichiometry"), path, f"reaction {rid!r}"))
+                part["role"].append("modifier")
+                part["stoichiometry"].append(np.nan)
         for gene in gene_rule_genes(rule):
             cat["source"].append(gene)
             cat["target"].append(rid)
@@ -287,6 +322,49 @@ def load(path: str | PathLike, *, database: str = DATABASE) -> KnowledgeGraph:
         g.report.add(database, "note", "declared gene products used in no gene rule", len(unused), path=path,
                      examples=unused)
     return g
+
+
+def _fbc_objective(model: Element) -> tuple[dict[str, float] | None, str]:
+    """``({reaction id: coefficient}, "max"|"min")`` of the FBC active objective; ``(None, "max")`` if none."""
+    objectives = _child(model, "listOfObjectives")
+    if objectives is None:
+        return None, "max"
+    active = _attr(objectives, "activeObjective")
+    chosen = [o for o in _children(objectives, "objective") if _attr(o, "id") == active] or \
+        _children(objectives, "objective")[:1]
+    if not chosen:
+        return None, "max"
+    direction = "min" if str(_attr(chosen[0], "type", "maximize")).lower().startswith("min") else "max"
+    coefficients = {}
+    for flux in _children(_child(chosen[0], "listOfFluxObjectives"), "fluxObjective"):
+        coefficients[_attr(flux, "reaction")] = float(_attr(flux, "coefficient", 1.0))
+    return coefficients, direction
+
+
+def _reaction_flux_data(rx: Element, parameters: dict, path, rid: str,
+                        problems: dict[str, list[str]]) -> tuple[float, float, float]:
+    """``(lower bound, upper bound, objective coefficient)`` of a reaction (NaN bounds when none is given).
+
+    A flux bound naming an undeclared parameter is NaN and listed in ``problems``.
+    """
+    law = {_attr(p, "id"): _attr(p, "value")
+           for p in _children(_child(_child(rx, "kineticLaw"), "listOfParameters"), "parameter")}
+    law.update({_attr(p, "id"): _attr(p, "value")
+                for p in _children(_child(_child(rx, "kineticLaw"), "listOfLocalParameters"), "localParameter")})
+    values = []
+    for fbc_name, law_name in (("lowerFluxBound", "LOWER_BOUND"), ("upperFluxBound", "UPPER_BOUND")):
+        ref = _attr(rx, fbc_name)
+        if ref is not None:
+            if ref not in parameters:
+                problems.setdefault("flux bounds naming an undeclared parameter (bound left unset)", []).append(
+                    f"{rid}: {ref}")
+            raw = parameters.get(ref)
+        else:
+            raw = law.get(law_name)
+        values.append(np.nan if raw is None else _float(raw, path, f"reaction {rid!r} {fbc_name}"))
+    coefficient = law.get("OBJECTIVE_COEFFICIENT")
+    values.append(0.0 if coefficient is None else _float(coefficient, path, f"reaction {rid!r} objective"))
+    return values[0], values[1], values[2]
 
 
 def _check_unique(ids: list[str], what: str, path) -> None:
