@@ -127,6 +127,10 @@ _PARAMETERS_DOC = """
         Torch intra-op threads while fitting, predicting and explaining; None keeps torch's setting (all cores).
         One thread is the default: BINN steps are short, and when another process shares the cores more threads
         make them several times slower (see :mod:`binn_graph.threads`).
+    n_jobs : int or None, default None
+        Workers for the refits built on this estimator (null refits, stability seeds, nested-CV members), through
+        :func:`binn_graph.parallel.run_tasks` (scikit-learn's convention: None = one unless a
+        ``joblib.parallel_config`` context says otherwise, -1 = every core). A single ``fit`` is not split.
     verbose : bool, default False
         Show a progress bar per epoch.
 
@@ -236,6 +240,7 @@ class BINNEstimator(BaseEstimator):
         "soft_constraint": [Interval(Real, 0, None, closed="left")],
         "random_state": ["random_state"],
         "n_threads": [Interval(Integral, 1, None, closed="left"), None],
+        "n_jobs": [Integral, None],
         "verbose": ["verbose"],
     }
 
@@ -248,7 +253,7 @@ class BINNEstimator(BaseEstimator):
                  kernel: str = "auto", node_hidden: dict | None = None, subnetwork_activation: str = "sigmoid",
                  integrator: list | None = None, target_type: str = "pathway", residual: bool = False,
                  residual_l2: float = 1.0, soft_constraint: float = 0.0, random_state: int | None = None,
-                 n_threads: int | None = 1, verbose: bool = False) -> None:
+                 n_threads: int | None = 1, n_jobs: int | None = None, verbose: bool = False) -> None:
         self.graph = graph
         self.input_type = input_type
         self.mode = mode
@@ -280,6 +285,7 @@ class BINNEstimator(BaseEstimator):
         self.soft_constraint = soft_constraint
         self.random_state = random_state
         self.n_threads = n_threads
+        self.n_jobs = n_jobs
         self.verbose = verbose
 
     # ---------------------------------------------------------------- hooks for subclasses
@@ -535,7 +541,8 @@ class BINNClassifier(ClassifierMixin, BINNEstimator):
                  empty_columns: str = "warn", kernel: str = "auto", node_hidden: dict | None = None,
                  subnetwork_activation: str = "sigmoid", integrator: list | None = None, target_type: str = "pathway",
                  residual: bool = False, residual_l2: float = 1.0, soft_constraint: float = 0.0,
-                 random_state: int | None = None, n_threads: int | None = 1, verbose: bool = False) -> None:
+                 random_state: int | None = None, n_threads: int | None = 1, n_jobs: int | None = None,
+                 verbose: bool = False) -> None:
         super().__init__(graph=graph, input_type=input_type, mode=mode, n_levels=n_levels, node_width=node_width,
                          activation=activation, norm=norm, dropout=dropout, heads=heads, impute=impute, scale=scale,
                          max_epochs=max_epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay, l1=l1,
@@ -543,7 +550,7 @@ class BINNClassifier(ClassifierMixin, BINNEstimator):
                          empty_columns=empty_columns, kernel=kernel, node_hidden=node_hidden,
                          subnetwork_activation=subnetwork_activation, integrator=integrator, target_type=target_type,
                          residual=residual, residual_l2=residual_l2, soft_constraint=soft_constraint,
-                         random_state=random_state, n_threads=n_threads,
+                         random_state=random_state, n_threads=n_threads, n_jobs=n_jobs,
                          verbose=verbose)
         self.class_weight = class_weight
 

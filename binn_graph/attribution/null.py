@@ -22,7 +22,6 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
-from .._progress import progress
 from ..errors import BINNError
 
 __all__ = ["null_pvalues", "null_power", "rewire_inputs"]
@@ -74,39 +73,57 @@ def null_power(n_tested: int, n_null: int, alpha: float = 0.1) -> dict:
 
 
 def null_pvalues(estimator, observed: pd.DataFrame, X_eval, X_train, y_train, *, method: str, normalize,
-                 null: str, n_null: int, random_state, options: dict) -> np.ndarray:
+                 null: str, n_null: int, random_state, options: dict, n_jobs: int | None = None) -> np.ndarray:
     """Empirical p-value of every row of ``observed`` from ``n_null`` refits of ``estimator`` on a null.
 
     ``null`` is ``"rewire"`` (:func:`rewire_inputs`) or ``"permute"`` (permuted ``y_train``); each refit is
     explained on ``X_eval`` with the same ``method``, ``normalize`` and ``options``. Rows are matched by node id
-    (and output); a row absent from every null fit gets NaN.
+    (and output); a row absent from every null fit gets NaN. ``n_jobs`` runs the refits through
+    :func:`binn_graph.parallel.run_tasks`: every refit's seed (and permutation) is drawn here first, in the
+    sequential order, so any ``n_jobs`` gives exactly the sequential p-values (default: the estimator's
+    ``n_jobs``).
     """
-    from .explain import explain
+    from ..parallel import run_tasks
 
+    if n_jobs is None:
+        n_jobs = getattr(estimator, "n_jobs", None)
     rng = np.random.default_rng(random_state)
     key = ["node_id"] + (["output"] if "output" in observed.columns else [])
-    exceed = pd.Series(0.0, index=pd.MultiIndex.from_frame(observed[key]))
-    counted = pd.Series(0.0, index=exceed.index)
-    obs = pd.Series(observed["normalized_importance"].to_numpy(), index=exceed.index)
+    index = pd.MultiIndex.from_frame(observed[key])
     if null == "rewire" and not _input_relations(estimator.graph, estimator.architecture_):
         raise BINNError(_NOTHING_TO_REWIRE)  # before the first refit
-    for i in progress(range(n_null), desc=f"null ({null})", unit="refit"):
+    tasks = []
+    for _ in range(n_null):  # the draws of the sequential loop, in its order
         seed = int(rng.integers(0, 2**31 - 1))
-        model = clone(estimator).set_params(random_state=seed)
-        y = y_train
-        if null == "rewire":  # every relation that feeds the first latent nodes, each with its own seed
-            model.set_params(graph=rewire_inputs(estimator.graph, estimator.architecture_, seed))
-        else:
-            perm = rng.permutation(len(y_train))
-            y = (y_train.iloc[perm].set_axis(y_train.index) if isinstance(y_train, pd.Series)
-                 else np.asarray(y_train)[perm])
-        model.fit(X_train, y)
-        table = explain(model, X_eval, method=method, normalize=normalize, **options)
-        values = pd.Series(table["normalized_importance"].to_numpy(), index=pd.MultiIndex.from_frame(table[key]))
-        values = values.reindex(exceed.index)
-        present = values.notna()
-        exceed[present] += (values[present] >= obs[present]).astype(float)
+        perm = rng.permutation(len(y_train)) if null != "rewire" else None
+        tasks.append((estimator, seed, perm, null, X_eval, X_train, y_train, method, normalize, options, key, index))
+    values = run_tasks(_null_refit, tasks, n_jobs=n_jobs, star=True, threads=getattr(estimator, "n_threads", 1),
+                       names=[f"null refit {i} (seed {t[1]})" for i, t in enumerate(tasks)], desc=f"null ({null})",
+                       unit="refit")
+    obs = observed["normalized_importance"].to_numpy(dtype=float)
+    exceed, counted = np.zeros(len(index)), np.zeros(len(index))
+    for v in values:
+        present = ~np.isnan(v)
+        exceed[present] += (v[present] >= obs[present]).astype(float)
         counted[present] += 1.0
     p = (1.0 + exceed) / (1.0 + counted)
     p[counted == 0] = np.nan
-    return p.to_numpy()
+    return p
+
+
+def _null_refit(estimator, seed: int, perm, null: str, X_eval, X_train, y_train, method: str, normalize,
+                options: dict, key: list, index: pd.MultiIndex) -> np.ndarray:
+    """One null refit: the normalised importance of every row of ``index`` (NaN where the null fit lacks it)."""
+    from .explain import explain
+
+    model = clone(estimator).set_params(random_state=seed)
+    y = y_train
+    if null == "rewire":  # every relation that feeds the first latent nodes, each with its own seed
+        model.set_params(graph=rewire_inputs(estimator.graph, estimator.architecture_, seed))
+    else:
+        y = (y_train.iloc[perm].set_axis(y_train.index) if isinstance(y_train, pd.Series)
+             else np.asarray(y_train)[perm])
+    model.fit(X_train, y)
+    table = explain(model, X_eval, method=method, normalize=normalize, **options)
+    values = pd.Series(table["normalized_importance"].to_numpy(), index=pd.MultiIndex.from_frame(table[key]))
+    return values.reindex(index).to_numpy(dtype=float)

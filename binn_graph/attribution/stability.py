@@ -44,28 +44,45 @@ def stability(tables: list[pd.DataFrame], column: str = "normalized_importance")
 
 
 def explain_ensemble(estimator, X, y, X_eval=None, *, seeds=(0, 1, 2, 3, 4), method: str = "clamp",
-                     **explain_options) -> tuple[pd.DataFrame, pd.DataFrame, list[pd.DataFrame]]:
+                     n_jobs: int | None = None, **explain_options) -> tuple[pd.DataFrame, pd.DataFrame, list[pd.DataFrame]]:
     """Refit ``estimator`` with each seed, explain each fit on ``X_eval`` (default ``X``), and summarise stability.
 
     ``per_node.attrs["stability"]`` holds :func:`rank_stability`'s summary (mean Kendall τ and the low flag).
+    ``n_jobs`` fits the seeds in parallel (:func:`seed_tables`); the result equals the sequential one.
     """
-    tables = seed_tables(estimator, X, y, X_eval, seeds=seeds, method=method, **explain_options)
+    tables = seed_tables(estimator, X, y, X_eval, seeds=seeds, method=method, n_jobs=n_jobs, **explain_options)
     per_node, tau = stability(tables)
     per_node.attrs["stability"] = rank_stability(tables, tau=tau)
     return per_node, tau, tables
 
 
-def seed_tables(estimator, X, y, X_eval=None, *, seeds, method: str = "clamp", **explain_options) -> list:
-    """One explanation of ``X_eval`` (default ``X``) per seed: ``estimator`` cloned, refitted with that seed."""
+def seed_tables(estimator, X, y, X_eval=None, *, seeds, method: str = "clamp", n_jobs: int | None = None,
+                **explain_options) -> list:
+    """One explanation of ``X_eval`` (default ``X``) per seed: ``estimator`` cloned, refitted with that seed.
+
+    ``n_jobs`` runs the seeds through :func:`binn_graph.parallel.run_tasks` (default: the estimator's ``n_jobs``
+    where it has one); each seed is its own task, so the tables equal the sequential ones exactly.
+    """
+    from ..parallel import run_tasks
+
+    if n_jobs is None:
+        n_jobs = getattr(estimator, "n_jobs", None)
+    X_eval = X if X_eval is None else X_eval
+    seeds = list(seeds)
+    tasks = [(estimator, seed, X, y, X_eval, method, explain_options) for seed in seeds]
+    return run_tasks(_seed_table, tasks, n_jobs=n_jobs, star=True, threads=getattr(estimator, "n_threads", 1),
+                     names=[f"stability seed {seed}" for seed in seeds], desc="stability seeds", unit="fit",
+                     show_progress=False)
+
+
+def _seed_table(estimator, seed, X, y, X_eval, method: str, explain_options: dict) -> pd.DataFrame:
+    """``estimator`` cloned, refitted with ``seed`` and explained on ``X_eval``."""
     from sklearn.base import clone
 
     from .explain import explain
 
-    tables = []
-    for seed in seeds:
-        model = clone(estimator).set_params(random_state=seed).fit(X, y)
-        tables.append(explain(model, X if X_eval is None else X_eval, method=method, **explain_options))
-    return tables
+    model = clone(estimator).set_params(random_state=seed).fit(X, y)
+    return explain(model, X_eval, method=method, **explain_options)
 
 
 def rank_stability(tables: list[pd.DataFrame], *, threshold: float = LOW_TAU, tau: pd.DataFrame | None = None,

@@ -21,9 +21,9 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.model_selection import KFold
 
-from .._progress import progress as _progress
 from ..errors import DataValidationError
 from ..metrics import regression_scores
+from ..parallel import run_tasks
 
 __all__ = ["nested_cv", "NestedCVResult", "regression_scores"]
 
@@ -56,7 +56,7 @@ def _takes(estimator, name: str) -> bool:
 def nested_cv(estimator, X: pd.DataFrame, y: pd.Series, *, outer: int = 5, inner: int = 5,
               latent_targets: pd.DataFrame | None = None,
               graph_builder: Callable[[pd.DataFrame, pd.Series], object] | None = None,
-              random_state: int = 0, progress: bool | None = None) -> NestedCVResult:
+              random_state: int = 0, progress: bool | None = None, n_jobs: int | None = None) -> NestedCVResult:
     """Nested CV of a scikit-learn regressor with inner-fold ensembles.
 
     Parameters
@@ -74,7 +74,13 @@ def nested_cv(estimator, X: pd.DataFrame, y: pd.Series, *, outer: int = 5, inner
         mapping, gene selection) and sets it as the estimator's ``graph``.
     random_state:
         Seed of the fold splits; member ``(o, k)`` gets ``random_state + 100·o + k``.
+    n_jobs:
+        Fit the ``outer × inner`` members in parallel through :func:`binn_graph.parallel.run_tasks` (default: the
+        estimator's ``n_jobs`` where it has one). Every member's rows and seed are fixed before the fits, so the
+        result equals the sequential run exactly. ``graph_builder`` runs in this process, once per outer fold.
     """
+    if n_jobs is None:
+        n_jobs = getattr(estimator, "n_jobs", None)
     if not isinstance(X, pd.DataFrame) or not isinstance(y, pd.Series):
         raise DataValidationError("nested_cv needs X as a DataFrame and y as a Series, both indexed by sample id")
     if not X.index.is_unique:
@@ -91,15 +97,13 @@ def nested_cv(estimator, X: pd.DataFrame, y: pd.Series, *, outer: int = 5, inner
         raise DataValidationError(f"{type(estimator).__name__} does not take latent_targets")
     rows = []
     oof = pd.Series(np.nan, index=X.index, dtype=float)
-    models: list[list] = []
     splits = list(KFold(outer, shuffle=True, random_state=random_state).split(X))
-    bar = _progress(total=outer * inner, desc=f"nested CV {type(estimator).__name__}", unit="fit", enabled=progress)
-    for o, (train, test) in enumerate(splits):
+    tasks, names = [], []
+    for o, (train, test) in enumerate(splits):  # every member's data and seed fixed here, in the sequential order
         X_out, y_out = X.iloc[train], y.iloc[train]
         base = clone(estimator)
         if graph_builder is not None:
             base.set_params(graph=graph_builder(X_out, y_out))
-        members = []
         inner_splits = ([(np.arange(len(train)), None)] if inner == 1 else
                         KFold(inner, shuffle=True, random_state=random_state + 1 + o).split(X_out))
         for k, (fit_rows, val_rows) in enumerate(inner_splits):
@@ -111,12 +115,20 @@ def nested_cv(estimator, X: pd.DataFrame, y: pd.Series, *, outer: int = 5, inner
                 kwargs["latent_targets"] = latent_targets
             if use_validation and val_rows is not None:
                 kwargs["validation_data"] = (X_out.iloc[val_rows], y_out.iloc[val_rows])
-            model.fit(X_out.iloc[fit_rows], y_out.iloc[fit_rows], **kwargs)
-            members.append(model)
-            bar.update(1)
-        models.append(members)
+            tasks.append((model, X_out.iloc[fit_rows], y_out.iloc[fit_rows], kwargs))
+            names.append(f"nested CV outer fold {o}, inner member {k}")
+    fitted = run_tasks(_fit_member, tasks, n_jobs=n_jobs, star=True, names=names,
+                       threads=getattr(estimator, "n_threads", 1),
+                       desc=f"nested CV {type(estimator).__name__}", unit="fit", show_progress=progress)
+    models = [fitted[o * inner:(o + 1) * inner] for o in range(outer)]
+    for o, (train, test) in enumerate(splits):
+        members = models[o]
         pred = np.mean([m.predict(X.iloc[test]) for m in members], axis=0)
         oof.iloc[test] = pred
         rows.append({"fold": o, **regression_scores(y.iloc[test], pred), "n_train": len(train), "n_test": len(test)})
-    bar.close()
     return NestedCVResult(pd.DataFrame(rows), oof, models)
+
+
+def _fit_member(model, X_fit: pd.DataFrame, y_fit: pd.Series, kwargs: dict):
+    """One ensemble member fitted on its rows (a task of :func:`binn_graph.parallel.run_tasks`)."""
+    return model.fit(X_fit, y_fit, **kwargs)
