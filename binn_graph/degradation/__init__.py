@@ -1,7 +1,8 @@
 """Proteolysis degradation graphs: peptidome → cleavage DAG → flow model → hidden proteolytic activity.
 
+* :func:`read_peptidome` — PEAKS exports and wide tables as one long table (sample, protein, peptide, …);
 * :func:`build_graph`, :func:`build_graphs` — one protein's (or every protein's) degradation graph (closure or Hasse
-  edges, exo/endo kinds, P1/P1′ residues);
+  edges, exo/endo kinds, P1/P1′ residues); :func:`build_graph_from_positions` without a FASTA (Start/End);
 * :func:`fit` — the absorbing-Markov-chain flow model by gradient descent (batched message passing) or by exact
   mass conservation (``lp``: the unique minimum-norm flow), on the replicate mean (``missing="zero"`` or
   ``"detected"``) or per replicate;
@@ -17,12 +18,13 @@ PLoS Comput Biol 2026.
 
 from .enzyme import ENZYMES, Enzyme
 from .flow import FlowFit, fit, forward, from_log2, graph_from_edges, inflow_range
-from .graph import DegradationGraph, build_graph, build_graphs, read_fasta
+from .graph import DegradationGraph, build_graph, build_graph_from_positions, build_graphs, read_fasta
+from .peptidome import read_peptidome
 from .plot import plot_graph, plot_inflow
 from .signatures import ProteaseClassifier, node_features
 from .simulate import observed_peptides, simulate
 from .specificity import cleavage_specificity, plot_specificity
 
-__all__ = ["DegradationGraph", "build_graph", "build_graphs", "read_fasta", "FlowFit", "fit", "forward",
+__all__ = ["DegradationGraph", "build_graph", "build_graph_from_positions", "build_graphs", "read_peptidome", "read_fasta", "FlowFit", "fit", "forward",
            "inflow_range", "from_log2", "graph_from_edges", "Enzyme", "ENZYMES", "simulate", "observed_peptides", "cleavage_specificity",
            "plot_specificity", "ProteaseClassifier", "node_features", "plot_graph", "plot_inflow"]

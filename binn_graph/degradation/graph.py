@@ -28,10 +28,12 @@ from kg.report import BuildReport
 
 from ..errors import DataValidationError
 
-__all__ = ["DegradationGraph", "build_graph", "AMINO_ACIDS", "AMBIGUOUS"]
+__all__ = ["DegradationGraph", "build_graph", "build_graph_from_positions", "pseudo_sequence", "AMINO_ACIDS",
+           "AMBIGUOUS", "UNKNOWN"]
 
 AMINO_ACIDS = frozenset("ACDEFGHIKLMNPQRSTVWY")
 AMBIGUOUS = frozenset("BJOUXZ")
+UNKNOWN = "X"  # a residue no peptide or flank shows (positions-only graphs): never guessed
 
 
 @dataclass
@@ -138,9 +140,114 @@ def build_graph(sequence: str, peptides, protein_id: str = "protein", edges: str
                                   f"{protein_id}" + (" (only the intact protein was observed)" if intact else "")
                                   + "; a degradation graph needs at least one peptide")
     start = np.array([1] + starts)
-    length = np.array([len(seq)] + [len(p) for p in kept])
-    end = start + length - 1
-    ids = [protein_id] + kept
+    end = start + np.array([len(seq)] + [len(p) for p in kept]) - 1
+    return _assemble(protein_id, seq, kept, start, end, edges, report)
+
+
+def pseudo_sequence(peptides, start, end, *, n_flank=None, c_flank=None, length: int | None = None,
+                    protein_id: str = "protein") -> str:
+    """The protein sequence as far as placed peptides show it: observed residues at their 1-based positions, flank
+    residues beside them, :data:`UNKNOWN` (``X``) everywhere else.
+
+    Its length is ``length`` when given, else the last observed position, plus one unknown residue unless a ``-``
+    flank marks the C-terminus there (so a peptide ending at the last observed residue is not taken to end the
+    protein). Different residues at one position are refused, naming both peptides.
+    """
+    peptides = [str(p).upper() for p in peptides]
+    start = np.asarray(start, dtype=np.int64)
+    end = np.asarray(end, dtype=np.int64)
+    n_flank = [None] * len(peptides) if n_flank is None else list(n_flank)
+    c_flank = [None] * len(peptides) if c_flank is None else list(c_flank)
+    if (start < 1).any():
+        raise DataValidationError(f"{protein_id}: start positions must be ≥ 1 (1-based)")
+    lengths = end - start + 1
+    bad = np.flatnonzero(lengths != np.array([len(p) for p in peptides]))
+    if len(bad):
+        i = bad[0]
+        raise DataValidationError(f"{protein_id}: peptide {peptides[i]} ({len(peptides[i])} aa) is placed at "
+                                  f"{start[i]}–{end[i]} ({lengths[i]} positions); start/end must span the peptide")
+    last = int(end.max())
+    c_terminal = any(f == "-" and e == last for f, e in zip(c_flank, end))
+    size = int(length) if length is not None else last + (0 if c_terminal else 1)
+    if size < last:
+        raise DataValidationError(f"{protein_id}: length {size} but a peptide ends at {last}")
+    seq = np.full(size, UNKNOWN, dtype="<U1")
+    source = np.full(size, "", dtype=object)
+
+    def put(position: int, residue: str, peptide: str) -> None:
+        if residue is None or residue == "-" or (isinstance(residue, float) and np.isnan(residue)):
+            return
+        if not 1 <= position <= size:
+            return
+        here = seq[position - 1]
+        if here != UNKNOWN and here != residue:
+            raise DataValidationError(f"{protein_id}: position {position} is {here} in {source[position - 1]} but "
+                                      f"{residue} in {peptide}; peptides of one protein must agree where they overlap")
+        seq[position - 1] = residue
+        source[position - 1] = peptide
+
+    for p, s, e, nf, cf in zip(peptides, start, end, n_flank, c_flank):
+        for k, residue in enumerate(p):
+            put(int(s) + k, residue, p)
+        put(int(s) - 1, nf, f"the N-flank of {p}")
+        put(int(e) + 1, cf, f"the C-flank of {p}")
+    return "".join(seq)
+
+
+def build_graph_from_positions(peptides, start, end, protein_id: str = "protein", *, n_flank=None, c_flank=None,
+                               length: int | None = None, sequence: str | None = None,
+                               edges: str = "closure") -> DegradationGraph:
+    """A degradation graph from peptides placed by ``start``/``end`` (1-based, inclusive), without a FASTA.
+
+    The sequence is :func:`pseudo_sequence` (observed residues and flanks; ``X`` = unknown, never guessed) unless
+    ``sequence`` is given. Every cut's P1 and P1′ then come from the peptides themselves or their flanks: the residue
+    before a suffix lies inside its parent, the residue after a prefix is its C-flank; a P1/P1′ that nothing shows
+    is ``X``. Nodes, edges and kinds equal those of :func:`build_graph` on the full sequence when the protein
+    length is known (``length``); the same peptide at two positions is kept at its first and reported.
+    """
+    if edges not in ("closure", "hasse"):
+        raise DataValidationError(f"edges must be 'closure' or 'hasse', not {edges!r}")
+    peptides = [str(p).strip().upper() for p in peptides]
+    if not peptides:
+        raise DataValidationError(f"empty peptide list for {protein_id}")
+    start = np.asarray(start, dtype=np.int64)
+    end = np.asarray(end, dtype=np.int64)
+    if sequence is None:
+        seq = pseudo_sequence(peptides, start, end, n_flank=n_flank, c_flank=c_flank, length=length,
+                              protein_id=protein_id)
+    else:
+        seq = _check_sequence(sequence, f"sequence of {protein_id}")
+        wrong = [p for p, s, e in zip(peptides, start, end) if seq[s - 1:e] != p]
+        if wrong:
+            raise DataValidationError(f"{protein_id}: {len(wrong)} peptide(s) differ from the sequence at their "
+                                      f"start/end (e.g. {wrong[:3]})")
+    report = BuildReport()
+    report.add("degradation", "read", "peptide rows", len(peptides))
+    frame = pd.DataFrame({"peptide": peptides, "start": start, "end": end})
+    exact = frame.duplicated()
+    report.add("degradation", "collapsed", "duplicate peptide rows", int(exact.sum()),
+               examples=frame.loc[exact, "peptide"].head())
+    frame = frame[~exact]
+    moved = frame.duplicated("peptide")
+    report.add("degradation", "note", "peptides placed at more than one position (kept at the first)",
+               int(moved.sum()), examples=frame.loc[moved, "peptide"].head())
+    frame = frame[~moved]
+    intact = (frame["start"] == 1) & (frame["end"] == len(seq))
+    report.add("degradation", "note", f"full-length peptides (the intact protein: the root {protein_id})",
+               int(intact.sum()))
+    frame = frame[~intact]
+    if frame.empty:
+        raise DataValidationError(f"{protein_id}: no peptide shorter than the protein; a degradation graph needs one")
+    kept = frame["peptide"].tolist()
+    s_arr = np.concatenate([[1], frame["start"].to_numpy()])
+    e_arr = np.concatenate([[len(seq)], frame["end"].to_numpy()])
+    return _assemble(protein_id, seq, kept, s_arr, e_arr, edges, report)
+
+
+def _assemble(protein_id, seq, kept, start, end, edges, report) -> DegradationGraph:
+    """Nodes (root first) and containment edges (closure or Hasse) of placed peptides."""
+    length = end - start + 1
+    ids = [protein_id] + list(kept)
     nodes = pd.DataFrame({"id": ids, "start": start, "end": end, "length": length,
                           "is_root": [True] + [False] * len(kept)})
     contains = (start[:, None] <= start[None, :]) & (end[:, None] >= end[None, :])
