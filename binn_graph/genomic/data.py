@@ -2,7 +2,8 @@
 
 Genotypes are samples × SNPs allele dosages 0/1/2, held as ``int8`` (missing = −1 while reading). Readers:
 CSV/TSV/parquet (first column = sample ids), NumPy ``.npy``/``.npz`` (with sample and SNP ids given or stored in
-the ``.npz``), and PLINK 1 binary ``.bed/.bim/.fam`` through ``bed-reader`` (``pip install bed-reader``).
+the ``.npz``), and PLINK 1 binary ``.bed/.bim/.fam`` through ``bed-reader`` (``pip install bed-reader``); a
+PLINK set too large for memory is streamed in sample batches by :class:`~binn_graph.genomic.streaming.PlinkGenotypes`.
 
 Missing dosages are imputed explicitly by :func:`check_genotypes`: ``impute="mean"`` replaces a missing call by
 the SNP's training mean dosage rounded to the nearest integer (so the matrix stays int8 0/1/2), ``"error"``
@@ -70,20 +71,14 @@ def read_genotypes(path: str | PathLike, *, samples=None, snps=None) -> pd.DataF
 
 
 def _read_plink(bed: Path) -> pd.DataFrame:
-    for suffix in (".bim", ".fam"):
-        if not bed.with_suffix(suffix).is_file():
-            raise DataValidationError(f"{bed}: PLINK needs {bed.with_suffix(suffix).name} next to the .bed file")
-    try:
-        from bed_reader import open_bed
-    except ImportError:
-        raise DataValidationError("reading PLINK .bed files needs bed-reader: pip install bed-reader "
-                                  "(or pip install 'binn-graph[genomic]')") from None
-    try:
-        with open_bed(bed, count_A1=True) as reader:
-            values = reader.read(dtype="float32")
-            frame = pd.DataFrame(values, index=pd.Index(reader.iid).astype(str), columns=pd.Index(reader.sid).astype(str))
-    except (ValueError, OSError, RuntimeError) as exc:
-        raise DataValidationError(f"{bed}: not a valid PLINK .bed/.bim/.fam set ({exc})") from None
+    from .streaming import PlinkGenotypes
+
+    with PlinkGenotypes(bed, num_threads=None) as reader:  # checks the .bed size against the .fam and .bim
+        try:
+            values = reader._reader.read(dtype="float32")
+        except (ValueError, OSError, RuntimeError) as exc:
+            raise DataValidationError(f"{bed}: not a valid PLINK .bed/.bim/.fam set ({exc})") from None
+        frame = pd.DataFrame(values, index=reader.samples, columns=reader.snps)
     return _check_ids(frame, str(bed))
 
 
