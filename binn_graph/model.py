@@ -196,7 +196,7 @@ class BINN(nn.Module):
             raise ValueError(f"expected input of shape [batch, {self.input_columns}], got {tuple(x.shape)}")
 
     def input_messages(self, inputs: Tensor) -> list[Tensor | None]:
-        """Messages from the inputs (node-major ``[n_in * k_in, batch]``) to each level, when fused; else ``None``s."""
+        """Messages from the inputs (node-major ``[n_in * k_in, batch]``) to each level, when fused; else ``None`` each."""
         pieces: list = [None] * len(self.levels)
         if self.fused_inputs:
             # one split (a single backward concatenation) instead of one slice per level

@@ -138,24 +138,26 @@ class KnowledgeGraph:
     ) -> "KnowledgeGraph":
         """Build a graph from whole tables: one per node type and one per edge type.
 
+        Tables are copied with key columns first and attributes coerced to the
+        attribute dtypes; rows are taken as given, not merged (that is what
+        :meth:`add_nodes` and :meth:`add_edges` do). Ids must be non-empty strings.
+
         Parameters
         ----------
         nodes:
-            ``{node_type: DataFrame}``: column ``id`` (row = the node's integer
-            index within its type) and attribute columns.
+            One table per node type, ``{node_type: DataFrame}``, with column ``id`` (row = the node's
+            integer index within its type) and attribute columns.
         edges:
-            ``{(src_type, relation, dst_type): DataFrame}``: columns ``source``
-            and ``target`` (node ids) and attribute columns.
+            One table per edge type, ``{(src_type, relation, dst_type): DataFrame}``, with columns
+            ``source`` and ``target`` (node ids) and attribute columns.
         report:
             Build report carried over (copied); default empty.
         validate:
             Run :meth:`validate` and raise its first issue (duplicate ids or
             edges, dangling edges, hierarchy cycles) as a :class:`~kg.errors.KGError`.
 
-        Tables are copied with key columns first and attributes coerced to the
-        attribute dtypes; rows are taken as given, not merged (that is what
-        :meth:`add_nodes` and :meth:`add_edges` do). Ids must be non-empty strings.
-
+        Examples
+        --------
         >>> import pandas as pd
         >>> g = KnowledgeGraph.from_tables(
         ...     {"pathway": pd.DataFrame({"id": ["P1", "P2"], "name": ["Parent", "Child"]})},

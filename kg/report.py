@@ -72,7 +72,7 @@ class BuildReport:
         return [e for e in self.entries if e.action == "dropped" and e.count > 0]
 
     def to_frame(self) -> pd.DataFrame:
-        """Entries as a DataFrame (examples joined with ``; ``)."""
+        """Entries as a DataFrame (examples joined with ``"; "``)."""
         cols = ["source", "action", "what", "count", "reason", "path", "examples"]
         rows = [{**asdict(e), "examples": "; ".join(e.examples)} for e in self.entries]
         return pd.DataFrame(rows, columns=cols)

@@ -19,8 +19,8 @@ from .specificity import variation_shares
 __all__ = ["explain", "explain_edges", "METHODS"]
 
 METHODS = ("clamp", "ablation", "integrated_gradients", "layer_conductance")
-COLUMNS = ["node_type", "node_id", "name", "level", "importance", "normalized_importance", "specific_importance",
-           "inherited_share", "inherited_from", "driver", "rank", "specific_rank"]
+COLUMNS = ["node_type", "node_id", "name", "full_name", "level", "importance", "normalized_importance",
+           "specific_importance", "inherited_share", "inherited_from", "driver", "rank", "specific_rank"]
 
 
 def _scores(ctx: ExplainContext, method: str, options: dict) -> np.ndarray:
@@ -45,7 +45,8 @@ def _table(ctx: ExplainContext, scores: np.ndarray, normalize: str | None) -> pd
         normalized = scores[:, t] / scale
         frame = pd.DataFrame({
             "node_type": nodes["node_type"].to_numpy(), "node_id": ids,
-            "name": nodes["name"].to_numpy(), "level": nodes["level"].to_numpy(),
+            "name": nodes["name"].to_numpy(), "full_name": nodes["full_name"].to_numpy(),
+            "level": nodes["level"].to_numpy(),
             "importance": scores[:, t], "normalized_importance": normalized,
             "specific_importance": normalized * (1.0 - inherited),
             "inherited_share": inherited, "inherited_from": np.where(source >= 0, ids[np.maximum(source, 0)], None),
@@ -108,7 +109,8 @@ def explain(model, X, method: str = "clamp", *, normalize: str | None = "fan", n
     Returns
     -------
     DataFrame sorted by ``rank`` (per output), one row per node (and per output for multi-output models):
-    ``node_type``, ``node_id``, ``name``, ``level``, ``importance``, ``normalized_importance``, ``rank``
+    ``node_type``, ``node_id``, ``name`` (gene symbol or pathway name), ``full_name`` (the HGNC name of a human gene
+    or protein, else missing), ``level``, ``importance``, ``normalized_importance``, ``rank``
     (1 = most important by the normalised score),
     and whether a node carries its signal itself or inherits it from a child
     (:mod:`binn_graph.attribution.specificity`): ``inherited_share`` (largest share of the node's input variation
@@ -203,7 +205,7 @@ def _power_warning(power: dict, null_types, pathways: int) -> str:
 
 
 def explain_edges(model, X, *, steps: int = 50) -> pd.DataFrame:
-    """Importance flowing along every edge: mean over samples of |edge flow| (see :mod:`.gradients`)."""
+    """Importance flowing along every edge: mean over samples of ``|edge flow|`` (see :mod:`.gradients`)."""
     ctx = make_context(model, X)
     with intra_op_threads(getattr(ctx.estimator, "n_threads", None)):
         _, flow, frame, _ = path_attributions(ctx, steps=steps, edges=True)

@@ -3,7 +3,7 @@
 For each SNP j and gene g the linear model ``expression_g = a + β·dosage_j (+ covariates) + ε`` is tested through
 the Pearson correlation of the covariate-residualised vectors (the Matrix eQTL approach, Shabalin 2012):
 ``t = r·√(df / (1 − r²))`` with ``df = n − 2 − n_covariates``, two-sided ``p`` from Student's t, ``β = r·s_g/s_j``
-and Benjamini–Hochberg ``q`` over all tests (from one sort of |r|, which orders the p-values). The correlation
+and Benjamini–Hochberg ``q`` over all tests (from one sort of ``|r|``, which orders the p-values). The correlation
 matrix is computed in SNP chunks by one matrix product each (no per-SNP loop).
 """
 
@@ -48,7 +48,7 @@ def map_eqtl(genotypes: pd.DataFrame, expression: pd.DataFrame, *, top_k: int | 
     expression:
         Samples × genes expression (any continuous scale). Samples are joined by id with ``genotypes``.
     top_k, fdr:
-        Selection per gene: the ``top_k`` SNPs by |r| (None = no limit), among those with BH ``q ≤ fdr`` when given.
+        Selection per gene: the ``top_k`` SNPs by ``|r|`` (None = no limit), among those with BH ``q ≤ fdr`` when given.
     covariates:
         Samples × covariates regressed out of both sides.
 

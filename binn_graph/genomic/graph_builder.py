@@ -37,7 +37,7 @@ class FoldGraphBuilder:
     top_k, fdr:
         eQTL selection per gene (see :func:`map_eqtl`).
     n_genes:
-        With ``select_genes=True``: keep at most this many genes by |elastic-net coefficient|.
+        With ``select_genes=True``: keep at most this many genes by ``|elastic-net coefficient|``.
     select:
         Run :func:`select_genes` on the training rows first (otherwise every expressed gene is mapped).
     """

@@ -18,8 +18,8 @@ def select_genes(expression: pd.DataFrame, y: pd.Series, *, n_genes: int | None 
     """Genes with non-zero elastic-net coefficients for ``y`` (fit on standardised expression).
 
     Samples are joined by id. Call it on training samples only (inside each outer fold). ``n_genes`` keeps the
-    largest |coefficients| among the selected. Returns the coefficients (standardised units) of the selected genes,
-    sorted by |coefficient|, with the fitted model's ``alpha_`` and the join report in ``.attrs``.
+    largest ``|coefficients|`` among the selected. Returns the coefficients (standardised units) of the selected genes,
+    sorted by ``|coefficient|``, with the fitted model's ``alpha_`` and the join report in ``.attrs``.
     """
     aligned, report = align_samples(expression=expression, y=y)
     X, target = aligned["expression"], aligned["y"]

@@ -4,18 +4,18 @@ Namespace
 ---------
 All IRIs live under ``BASE = https://w3id.org/binn-graph/kg/``:
 
-==========================================  ======================================================
-IRI                                         meaning
-==========================================  ======================================================
-``BASE node/{type}/{id}``                   a node (``id`` percent-encoded, ``/`` included)
-``BASE type/{type}``                        the class of nodes of ``type`` (``rdf:type``)
-``BASE relation/{relation}``                predicate of an edge: ``<src node> relation <dst node>``
-``BASE edge/{src_type}/{relation}/{dst_type}/{src}/{dst}``  subject carrying the edge's attributes
-``BASE attr/{name}``                        predicate of a node or edge attribute
-``BASE vocab#id``                           the node id as a plain literal
-``BASE vocab#metadata``                     subject ``BASE graph`` holds JSON literals
-                                            ``vocab#dtypes``, ``vocab#types`` and ``vocab#report``
-==========================================  ======================================================
+============================================================  ======================================================
+IRI                                                           meaning
+============================================================  ======================================================
+``BASE node/{type}/{id}``                                     a node (``id`` percent-encoded, ``/`` included)
+``BASE type/{type}``                                          the class of nodes of ``type`` (``rdf:type``)
+``BASE relation/{relation}``                                  predicate of an edge: ``<src node> relation <dst node>``
+``BASE edge/{src_type}/{relation}/{dst_type}/{src}/{dst}``    subject carrying the edge's attributes
+``BASE attr/{name}``                                          predicate of a node or edge attribute
+``BASE vocab#id``                                             the node id as a plain literal
+``BASE vocab#metadata``                                       subject ``BASE graph`` holds JSON literals
+                                                              ``vocab#dtypes``, ``vocab#types`` and ``vocab#report``
+============================================================  ======================================================
 
 Attribute literals are typed: ``str`` → plain string, ``float64`` →
 ``xsd:double``, ``Int64`` → ``xsd:integer``, ``boolean`` → ``xsd:boolean``.

@@ -66,9 +66,9 @@ def load(
     max_pvalue:
         Keep associations with p ≤ this.
     min_abs_effect:
-        Keep associations with |effect| ≥ this (needs ``effect_col``).
+        Keep associations with ``|effect|`` ≥ this (needs ``effect_col``).
     top_k:
-        Keep at most this many SNPs per gene, smallest p first (ties by |effect|).
+        Keep at most this many SNPs per gene, smallest p first (ties by ``|effect|``).
     """
     required = [snp_col, gene_col, pvalue_col] + ([effect_col] if effect_col else [])
     frame = read_table(path, header=True, sep=sep, required=required, what="eQTL association table")

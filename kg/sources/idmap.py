@@ -389,7 +389,7 @@ def gene_names(ids, namespace: str | None = None, *, table=None) -> pd.DataFrame
 
     ``namespace`` None looks at each id on its own, so UniProt, Ensembl, Entrez, HGNC ids and symbols can be mixed
     (an id that matches no pattern is taken as a symbol). An id on several genes (e.g. a UniProt accession shared
-    by paralogues) shows them all: symbols joined by ``/``, names by ``; ``.
+    by paralogues) shows them all: symbols joined by ``/``, names by ``"; "``.
 
     >>> gene_names(["P04637", "ENSG00000141510", "7157"])["symbol"].tolist()
     ['TP53', 'TP53', 'TP53']

@@ -45,8 +45,11 @@ def test_aki_explain_table_names_every_protein(aki_table):
     assert proteins["node_id"].str.fullmatch(r"[A-Z0-9]{6,10}(-\d+)?").all()  # ids stay UniProt accessions
     names = proteins.set_index("node_id")["name"]
     assert (names["P60709"], names["P02768"], names["P01024"]) == ("ACTB", "ALB", "C3")
+    full = proteins.set_index("node_id")["full_name"]
+    assert (full["P60709"], full["P02768"]) == ("actin beta", "albumin")  # HGNC names in the table itself
     pathways = aki_table[aki_table["node_type"] == "pathway"]
     assert pathways["name"].notna().all()  # Reactome's own names kept
+    assert pathways["full_name"].isna().all()  # pathways have no HGNC name: no made-up column values
     assert aki_table["rank"].is_monotonic_increasing
 
 
