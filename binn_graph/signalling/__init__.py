@@ -6,7 +6,8 @@
 * :func:`steady_state`, :func:`mml`: the fixed point and the activation; :mod:`.spectral`: the spectral radius.
 """
 
+from .estimator import SignalingNetwork, one_cycle, signed_edges
 from .model import SignalingModule
 from .steady_state import SteadyStateError, mml, steady_state
 
-__all__ = ["SignalingModule", "SteadyStateError", "mml", "steady_state"]
+__all__ = ["SignalingNetwork", "SignalingModule", "signed_edges", "one_cycle", "SteadyStateError", "mml", "steady_state"]

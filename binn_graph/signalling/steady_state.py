@@ -43,7 +43,10 @@ class SteadyStateError(BINNError, ArithmeticError):
 def mml(z: Tensor, leak: float = 0.01) -> Tensor:
     r"""LEMBAS's Michaelis–Menten-like activation: :math:`\mathrm{leak}\cdot z` for :math:`z < 0`, :math:`z` on
     :math:`[0, 0.5]`, :math:`1 - 0.25/z` above; bounded above by 1, continuous with a continuous slope at 0.5."""
-    return torch.where(z < 0, leak * z, torch.where(z > 0.5, 1 - 0.25 / z.clamp(min=0.5), z))
+    # leak * min(z, 0) + clip(z, 0, 0.5) + (0.5 - 0.25 / max(z, 0.5)): the three pieces (in place without autograd)
+    if z.requires_grad and torch.is_grad_enabled():
+        return z.clamp(max=0) * leak + z.clamp(0, 0.5) + (0.5 - 0.25 / z.clamp(min=0.5))
+    return (z.clamp(max=0) * leak).add_(z.clamp(0, 0.5)).add_(z.clamp(min=0.5).reciprocal_().mul_(-0.25)).add_(0.5)
 
 
 def mml_grad(z: Tensor, leak: float = 0.01) -> Tensor:
@@ -117,9 +120,9 @@ def _nonconvergence(what: str, iterations: int, change: float, tol: float) -> St
         "spectral_penalty, shrink the weights (weight_decay) or the input gain, or raise max_iter")
 
 
-def _iterate_state(structure, weight, c, held, values, leak, max_iter, tol, info):
+def _iterate_state(structure, weight, c, held, values, leak, max_iter, tol, info, x0=None):
     W = structure.matrix(weight)
-    x = _hold(torch.zeros_like(c), held, values)
+    x = _hold(torch.zeros_like(c) if x0 is None else x0.to(c.dtype), held, values)
     change = float("inf")
     for i in range(1, max_iter + 1):
         new = _hold(mml(torch.sparse.mm(W, x) + c, leak), held, values)
@@ -138,9 +141,9 @@ class _SteadyState(torch.autograd.Function):
     """Fixed point forward, adjoint fixed point backward (see the module docstring)."""
 
     @staticmethod
-    def forward(ctx, weight, c, structure, held, values, leak, max_iter, tol, info):
+    def forward(ctx, weight, c, structure, held, values, leak, max_iter, tol, info, x0):
         with torch.no_grad():
-            x = _iterate_state(structure, weight, c, held, values, leak, max_iter, tol, info)
+            x = _iterate_state(structure, weight, c, held, values, leak, max_iter, tol, info, x0)
             z = torch.sparse.mm(structure.matrix(weight), x) + c
         ctx.save_for_backward(weight, x, z)
         ctx.settings = (structure, held, leak, max_iter, tol, info)
@@ -167,12 +170,12 @@ class _SteadyState(torch.autograd.Function):
         if change >= tol:
             raise _nonconvergence("adjoint (backward) fixed point", i, change, tol)
         grad_w = (a[structure.targets] * x[structure.sources]).sum(1) if ctx.needs_input_grad[0] else None
-        return grad_w, a, None, None, None, None, None, None, None
+        return grad_w, a, None, None, None, None, None, None, None, None
 
 
 def steady_state(structure: EdgeStructure, weight: Tensor, c: Tensor, *, held: Tensor | None = None,
                  values: Tensor | None = None, leak: float = 0.01, max_iter: int = 150, tol: float = 1e-6,
-                 implicit: bool = True, info: ConvergenceInfo | None = None) -> Tensor:
+                 implicit: bool = True, info: ConvergenceInfo | None = None, x0: Tensor | None = None) -> Tensor:
     """The steady state ``x`` ``[N, B]`` of ``x = f(W x + c)``.
 
     Parameters
@@ -191,14 +194,17 @@ def steady_state(structure: EdgeStructure, weight: Tensor, c: Tensor, *, held: T
         plain iterations recorded by autograd (for tests; memory grows with ``max_iter``).
     info:
         Receives the iteration counts and last changes.
+    x0:
+        Optional start ``[N, B]`` of the forward iteration (default 0), e.g. the samples' last steady states during
+        training; the fixed point reached is the same within ``tol`` when the iteration contracts.
     """
     info = ConvergenceInfo() if info is None else info
     if held is not None and values is None:
         values = torch.zeros((), dtype=c.dtype)
     if implicit:
-        return _SteadyState.apply(weight, c, structure, held, values, leak, max_iter, tol, info)
+        return _SteadyState.apply(weight, c, structure, held, values, leak, max_iter, tol, info, x0)
     src, dst = structure.sources, structure.targets
-    x = _hold(torch.zeros_like(c), held, values)
+    x = _hold(torch.zeros_like(c) if x0 is None else x0.to(c.dtype), held, values)
     for _ in range(max_iter):  # gather-scatter product: autograd records it edge by edge
         z = torch.zeros_like(c).index_add(0, dst, weight[:, None] * x[src]) + c
         x = _hold(mml(z, leak), held, values)

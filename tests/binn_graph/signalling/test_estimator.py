@@ -1,0 +1,154 @@
+"""SignalingNetwork: planted-parameter recovery on a small cyclic network, id matching and reports, NaN masking,
+interventions, reproducibility and the bad inputs of the issue."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from binn_graph.errors import FeatureMismatchError, GraphStructureError, ParameterError
+from binn_graph.signalling import SignalingModule, SignalingNetwork, SteadyStateError
+from kg import KnowledgeGraph
+
+# L1, L2 ligands -> receptors R1, R2 -> kinases K1..K3 (K1 <-> K2 feedback loop) -> TFs T1..T3
+EDGES = [("L1", "R1", 1), ("L2", "R2", 1), ("R1", "K1", 1), ("R2", "K2", 1), ("K1", "K2", 1), ("K2", "K1", -1),
+         ("K1", "T1", 1), ("K2", "T2", 1), ("K2", "K3", -1), ("K3", "T3", 1), ("R1", "K3", 1), ("K3", "T1", -1)]
+
+
+def _graph(edges=EDGES) -> KnowledgeGraph:
+    g = KnowledgeGraph()
+    ids = sorted({e[0] for e in edges} | {e[1] for e in edges})
+    g.add_nodes("protein", ids)
+    g.add_edges(("protein", "regulates", "protein"), [e[0] for e in edges], [e[1] for e in edges],
+                sign=[float(e[2]) for e in edges])
+    return g
+
+
+def _planted(n=60, seed=0):
+    """Data from a module with planted weights (the truth the estimator should reproduce)."""
+    ids = sorted({e[0] for e in EDGES} | {e[1] for e in EDGES})
+    pos = {n: i for i, n in enumerate(ids)}
+    truth = SignalingModule(ids, [pos[e[0]] for e in EDGES], [pos[e[1]] for e in EDGES], [e[2] for e in EDGES],
+                            ["L1", "L2"], ["T1", "T2", "T3"])
+    with torch.no_grad():
+        truth.weight.copy_(torch.tensor([e[2] for e in EDGES], dtype=torch.float64)
+                           * torch.linspace(0.6, 1.2, len(EDGES), dtype=torch.float64))
+        truth.bias.fill_(0.05)
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame(rng.uniform(0, 1, (n, 2)) * (rng.uniform(size=(n, 2)) < 0.7), columns=["L1", "L2"],
+                     index=[f"s{i}" for i in range(n)])
+    with torch.no_grad():
+        Y = truth(torch.as_tensor(X.to_numpy()))
+    return X, pd.DataFrame(Y.numpy(), index=X.index, columns=truth.output_ids)
+
+
+FAST = dict(max_epochs=40, batch_size=10, lr=0.02, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    X, Y = _planted()
+    return SignalingNetwork(_graph(), **FAST).fit(X.iloc[:45], Y.iloc[:45]), X, Y
+
+
+def test_recovers_planted_responses_on_held_out_samples(fitted):
+    model, X, Y = fitted
+    pred = model.predict(X.iloc[45:])
+    assert list(pred.columns) == ["T1", "T2", "T3"] and pred.index.equals(X.index[45:])
+    r = np.corrcoef(pred.to_numpy().ravel(), Y.iloc[45:].to_numpy().ravel())[0, 1]
+    assert r > 0.9
+    assert model.score(X.iloc[45:], Y.iloc[45:]) == pytest.approx(r)
+    assert 0 < model.spectral_radius_ < 1
+    assert model.history_["loss"].iloc[-1] < model.history_["loss"].iloc[0] / 3
+
+
+def test_same_seed_same_model_and_columns_matched_by_name():
+    X, Y = _planted(n=20)
+    a = SignalingNetwork(_graph(), **{**FAST, "max_epochs": 3}).fit(X, Y)
+    b = SignalingNetwork(_graph(), **{**FAST, "max_epochs": 3}).fit(X[["L2", "L1"]], Y[["T3", "T1", "T2"]].iloc[::-1])
+    assert torch.allclose(a.model_.weight, b.model_.weight, atol=1e-12)  # summation order differs, nothing else
+    assert np.allclose(a.predict(X)[["T1", "T2", "T3"]], b.predict(X[["L2", "L1"]])[["T1", "T2", "T3"]])
+
+
+def test_interventions(fitted):
+    model, X, _ = fitted
+    base = model.predict(X.iloc[:5])
+    # knocking out both receptors cuts the ligands off: the TFs no longer depend on the input
+    ko = model.predict(X.iloc[:5], knockout=["R1", "R2"])
+    none = model.predict(pd.DataFrame(0.0, index=X.index[:5], columns=["L1", "L2"]), knockout=["R1", "R2"])
+    assert np.allclose(ko, none)
+    assert np.allclose(ko, ko.iloc[[0]].to_numpy())
+    assert not np.allclose(base, base.iloc[[0]].to_numpy())
+    states = model.steady_states(X.iloc[:5], clamp={"K3": 0.0})
+    assert np.allclose(states["K3"], 0.0)
+    assert np.allclose(model.steady_states(X.iloc[:5], knockout=["K3"]), states)
+    with pytest.raises(FeatureMismatchError, match="not in the network"):
+        model.predict(X, knockout=["nope"])
+
+
+def test_columns_not_in_the_pkn_are_reported_or_refused():
+    X, Y = _planted(n=20)
+    X2 = X.assign(GHOST=1.0)
+    with pytest.warns(UserWarning, match="not network nodes"):
+        m = SignalingNetwork(_graph(), **{**FAST, "max_epochs": 1}).fit(X2, Y)
+    entry = next(e for e in m.report_.entries if e.what == "X columns that are not network nodes")
+    assert entry.count == 1 and entry.examples == ("GHOST",)
+    assert m.input_ids_ == ["L1", "L2"]
+    with pytest.raises(FeatureMismatchError, match="GHOST"):
+        SignalingNetwork(_graph(), strict=True, **{**FAST, "max_epochs": 1}).fit(X2, Y)
+
+
+def test_nan_targets_are_masked_and_reported():
+    X, Y = _planted(n=20)
+    Y2 = Y.copy()
+    Y2.iloc[3, 1] = np.nan
+    Y2.iloc[7, 0] = np.nan
+    with pytest.warns(UserWarning, match="2 NaN"):
+        m = SignalingNetwork(_graph(), **{**FAST, "max_epochs": 2}).fit(X, Y2)
+    entry = next(e for e in m.report_.entries if e.action == "masked")
+    assert entry.count == 2 and "s3/T2" in entry.examples[0] + entry.examples[1]
+    assert np.isfinite(m.history_["loss"]).all()
+    # the masked entries do not enter the loss: any value there gives the same model
+    Y3 = Y2.fillna(123.0)
+    Y3.iloc[3, 1] = np.nan
+    Y3.iloc[7, 0] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m3 = SignalingNetwork(_graph(), **{**FAST, "max_epochs": 2}).fit(X, Y3)
+    assert torch.equal(m.model_.weight, m3.model_.weight)
+
+
+def test_no_path_from_inputs_to_outputs():
+    g = _graph([("L1", "R1", 1), ("T1", "K1", 1)])
+    X = pd.DataFrame({"L1": [0.0, 1.0, 0.5]})
+    y = pd.DataFrame({"T1": [0.1, 0.2, 0.3]})
+    with pytest.raises(GraphStructureError, match="no path"):
+        SignalingNetwork(g, max_epochs=1).fit(X, y)
+
+
+def test_nonconvergence_names_the_radius():
+    # L -> A, A -| B, B -| A, B -> T: with strong mutual inhibition the iteration oscillates
+    g = _graph([("L", "A", 1), ("A", "B", -1), ("B", "A", -1), ("B", "T", 1)])
+    X = pd.DataFrame({"L": [0.0, 0.5, 1.0]})
+    y = pd.DataFrame({"T": [0.1, 0.2, 0.3]})
+    model = SignalingNetwork(g, max_epochs=1, max_iter=60).fit(X, y)
+    with torch.no_grad():
+        model.model_.weight.copy_(torch.tensor([1.0, -30.0, -30.0, 1.0], dtype=torch.float64))
+        model.model_.bias.fill_(0.4)
+    with pytest.raises(SteadyStateError, match="spectral radius"):
+        model.predict(X)
+
+
+def test_bad_parameters_and_graphs():
+    X, Y = _planted(n=10)
+    with pytest.raises(ParameterError, match="spectral_target"):
+        SignalingNetwork(_graph(), spectral_target=1.5).fit(X, Y)
+    g = KnowledgeGraph()
+    g.add_nodes("pathway", ["A", "B"])
+    g.add_edges(("pathway", "part_of", "pathway"), ["A"], ["B"])
+    with pytest.raises(GraphStructureError, match="no 'regulates' edges"):
+        SignalingNetwork(g).fit(X, Y)
