@@ -6,6 +6,24 @@ converted to float32 one mini-batch at a time.
 Determinism: the model is initialised under ``torch.manual_seed(seed)`` by the
 caller, and the Trainer shuffles with its own ``torch.Generator`` seeded from
 ``seed``, so the same seed gives the same weights and predictions.
+
+Distributed data-parallel training (``torch.distributed``)
+---------------------------------------------------------
+Launched by ``torchrun --nproc_per_node=N`` (or in any initialised process group), :meth:`Trainer.fit` trains
+data-parallel with no change to the caller (the estimators and ``binn-graph train`` included):
+
+* every rank draws the same shuffled order; global batch ``b`` (``batch_size`` samples) is split between the ranks,
+  rank ``r`` taking its samples ``r, r + N, …`` (the distributed sampler);
+* each rank's loss is weighted by its share of the global batch, and the gradients are summed across ranks with one
+  ``all_reduce`` per step (gloo on CPU, nccl on GPU), so a step equals the single-process step on the global batch
+  up to float rounding (batch normalisation excepted: it normalises each rank's share with that share's
+  statistics, as in any data-parallel run);
+* the parameters start from rank 0's (broadcast), validation and early stopping run identically on every rank,
+  and only rank 0 shows progress, warns and writes checkpoints (:func:`is_main_process`);
+* before training, the ranks compare their settings (Trainer parameters, sample counts, parameter shapes and a
+  checksum of the data) and stop with :class:`DistributedSettingsError` naming what differs.
+
+Global batches smaller than the number of ranks (a last remainder of one sample with two ranks) are skipped.
 """
 
 from __future__ import annotations
@@ -23,11 +41,100 @@ from sklearn.exceptions import ConvergenceWarning
 from torch import Tensor, nn
 
 from ._progress import progress
-from .errors import CheckpointError
+from .errors import BINNError, CheckpointError
 
-__all__ = ["Trainer", "TrainingHistory", "save_checkpoint", "load_checkpoint", "CHECKPOINT_VERSION"]
+__all__ = ["Trainer", "TrainingHistory", "save_checkpoint", "load_checkpoint", "CHECKPOINT_VERSION",
+           "DistributedContext", "DistributedSettingsError", "distributed_context", "is_main_process"]
 
 CHECKPOINT_VERSION = 1
+
+
+class DistributedSettingsError(BINNError, RuntimeError):
+    """The ranks of a distributed run disagree on their settings or data (the message names each difference)."""
+
+
+@dataclass(frozen=True)
+class DistributedContext:
+    """This process's place in a distributed run: ``rank`` of ``world_size`` processes on ``backend``."""
+
+    rank: int
+    world_size: int
+    backend: str
+
+    @property
+    def is_main(self) -> bool:
+        """Rank 0: the process that writes checkpoints and metrics."""
+        return self.rank == 0
+
+
+def distributed_context() -> DistributedContext | None:
+    """The distributed run this process belongs to, or None for a single process.
+
+    Uses the initialised default process group; otherwise, when torchrun's environment says ``WORLD_SIZE > 1``,
+    initialises it (``env://``; ``nccl`` when CUDA is available, else ``gloo``).
+    """
+    import os
+
+    import torch.distributed as dist
+
+    if not dist.is_available():
+        return None
+    if not dist.is_initialized():
+        if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
+            return None
+        dist.init_process_group(backend="nccl" if torch.cuda.is_available() else "gloo")
+    if dist.get_world_size() <= 1:
+        return None
+    return DistributedContext(dist.get_rank(), dist.get_world_size(), str(dist.get_backend()))
+
+
+def is_main_process() -> bool:
+    """True unless this process is a rank other than 0 of an initialised distributed run."""
+    import torch.distributed as dist
+
+    return not (dist.is_available() and dist.is_initialized()) or dist.get_rank() == 0
+
+
+def check_consistent(settings: dict, context: DistributedContext) -> None:
+    """Raise :class:`DistributedSettingsError` on every rank when some rank's ``settings`` differ from rank 0's."""
+    import torch.distributed as dist
+
+    gathered: list = [None] * context.world_size
+    dist.all_gather_object(gathered, settings)
+    reference = gathered[0]
+    problems = [f"rank {rank}: {key}={value!r} but rank 0 has {reference.get(key)!r}"
+                for rank, other in enumerate(gathered[1:], start=1)
+                for key, value in other.items() if value != reference.get(key)]
+    if problems:
+        raise DistributedSettingsError(
+            f"the {context.world_size} ranks of this torchrun disagree, so their gradients cannot be averaged: "
+            + "; ".join(problems[:8]) + ("; …" if len(problems) > 8 else "")
+            + ". Launch every rank with the same command, data and seed")
+
+
+def _settings(trainer: "Trainer", model: nn.Module, X: Tensor, y: Tensor, X_val: Tensor | None) -> dict:
+    """What must agree across ranks: the trainer's parameters, the data's size and checksum, the parameter shapes."""
+    out = {k: v for k, v in vars(trainer).items() if k != "progress"}
+    out["n_samples"], out["n_validation"] = int(X.shape[0]), 0 if X_val is None else int(X_val.shape[0])
+    out["data_checksum"] = round(float(X.sum(dtype=torch.float64)) + float(y.sum(dtype=torch.float64)), 6)
+    out["parameters"] = [(name, tuple(p.shape)) for name, p in model.named_parameters()]
+    return out
+
+
+def _all_reduce_gradients(model: nn.Module, loss_sum: float) -> float:
+    """Sum every parameter's gradient over the ranks (one all_reduce of a flat buffer); returns the summed loss."""
+    import torch.distributed as dist
+
+    params = [p for p in model.parameters() if p.requires_grad]
+    grads = [p.grad if p.grad is not None else torch.zeros_like(p) for p in params]
+    flat = torch.cat([g.reshape(-1) for g in grads] + [torch.tensor([loss_sum], dtype=grads[0].dtype)])
+    dist.all_reduce(flat)
+    offset = 0
+    for p, g in zip(params, grads):
+        n = g.numel()
+        p.grad = flat[offset:offset + n].view_as(g).clone()
+        offset += n
+    return float(flat[-1])
 
 
 @dataclass
@@ -82,6 +189,14 @@ class Trainer:
         ``val_loss_fn`` (default ``loss_fn``) scores the validation data for early stopping and the schedule, e.g.
         the task loss alone when ``loss_fn`` adds auxiliary terms.
         """
+        context = distributed_context()
+        if context is not None:
+            import torch.distributed as dist
+
+            check_consistent(_settings(self, model, X, y, X_val), context)
+            with torch.no_grad():
+                for p in model.parameters():  # every rank starts from rank 0's weights
+                    dist.broadcast(p, src=0)
         optimizer = self.optimizer(model)
         sched = (torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.5, patience=max(1, self.patience // 2))
                  if self.scheduler == "plateau" and X_val is not None else None)
@@ -90,7 +205,8 @@ class Trainer:
         best_state, best_loss, waited = None, float("inf"), 0
         n = X.shape[0]
         batch_size = max(1, min(self.batch_size, n))
-        bar = progress(range(self.max_epochs), desc="training", unit="epoch", enabled=self.progress)
+        bar = progress(range(self.max_epochs), desc="training", unit="epoch",
+                       enabled=self.progress if context is None or context.is_main else False)
         edge_weights = model.edge_weights() if hasattr(model, "edge_weights") else []
         for epoch in bar:
             model.train()
@@ -101,11 +217,20 @@ class Trainer:
                 if len(idx) < 2 and n >= 2 and _has_batchnorm(model):
                     continue  # batch norm needs two samples; the remainder joins the next epoch's shuffle
                 optimizer.zero_grad(set_to_none=True)
-                loss = loss_fn(model(_as_float(X[idx])), y[idx])
-                penalty = self._penalty(edge_weights)
-                (loss + penalty).backward()
+                if context is None:
+                    loss = loss_fn(model(_as_float(X[idx])), y[idx])
+                    penalty = self._penalty(edge_weights)
+                    (loss + penalty).backward()
+                    total += float(loss.detach()) * len(idx)
+                else:
+                    if len(idx) < context.world_size:
+                        continue  # a share for every rank
+                    share = idx[context.rank::context.world_size]  # the distributed sampler
+                    loss = loss_fn(model(_as_float(X[share])), y[share])
+                    # weighted by the share's size, summed over ranks: the mean over the global batch
+                    (loss * (len(share) / len(idx)) + self._penalty(edge_weights) / context.world_size).backward()
+                    total += _all_reduce_gradients(model, float(loss.detach()) * len(share))
                 optimizer.step()
-                total += float(loss.detach()) * len(idx)
             history.train_loss.append(total / n)
             if X_val is not None:
                 val = self.evaluate(model, val_loss_fn or loss_fn, X_val, y_val)
@@ -126,7 +251,7 @@ class Trainer:
                 bar.set_postfix(train=f"{history.train_loss[-1]:.4f}")
         bar.close()
         if (X_val is not None and not history.stopped_early and len(history.val_loss) == self.max_epochs
-                and self.patience < self.max_epochs):
+                and self.patience < self.max_epochs and (context is None or context.is_main)):
             warnings.warn(f"training hit max_epochs={self.max_epochs} while the validation loss was still improving "
                           f"(best epoch {history.best_epoch + 1} of {self.max_epochs}); raise max_epochs or lr",
                           ConvergenceWarning, stacklevel=3)
@@ -172,7 +297,12 @@ def _has_batchnorm(model: nn.Module) -> bool:
 
 
 def save_checkpoint(path: str | PathLike, model: nn.Module, spec: dict) -> None:
-    """Save weights plus a plain-data spec (architecture, config, preprocessing): no pickled objects."""
+    """Save weights plus a plain-data spec (architecture, config, preprocessing): no pickled objects.
+
+    In a distributed run only rank 0 writes (:func:`is_main_process`).
+    """
+    if not is_main_process():
+        return
     payload = {"version": CHECKPOINT_VERSION, "state_dict": model.state_dict(), "spec": spec}
     torch.save(payload, Path(path))
 

@@ -40,6 +40,7 @@ from ..io import (
 )
 from ..metrics import regression_scores
 from ..report import train_report
+from ..training import is_main_process
 
 __all__ = ["add_parser", "train_run", "predict_run", "cross_validate", "load_run_model"]
 
@@ -211,6 +212,8 @@ def train_run(args: argparse.Namespace) -> Path:
     metrics["layer_sizes"] = [int(v) for v in estimator.architecture_.layer_sizes]
     metrics["connection_counts"] = [int(v) for v in estimator.architecture_.connection_counts]
     metrics["epochs_run"] = len(estimator.history_.train_loss)
+    if not is_main_process():  # under torchrun every rank trained; rank 0 alone writes the run directory
+        return out
     out.mkdir(parents=True, exist_ok=True)
     estimator.save(out / "model.pt")
     config = {"command": " ".join(sys.argv), "task": args.task, "graph": str(Path(args.graph).resolve()),
