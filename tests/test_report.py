@@ -127,6 +127,23 @@ def test_flows_are_capped_and_drawn():
     assert all(n["level"] == 6 for n in out)
 
 
+def test_deep_flows_keep_readable_labels():
+    """Ten levels of Reactome-length names: each label is shown whole (on up to three lines), not cut to 16 characters."""
+    names = [f"Signalling by receptor tyrosine kinase family member {k}" for k in range(10)]
+    nodes = [{"id": f"P{k}", "label": names[k], "type": "pathway", "level": k, "rank": k + 1, "importance": 1.0}
+             for k in range(10)]
+    links = [{"source": k, "target": k + 1, "value": 1.0} for k in range(9)]
+    svg = sankey_svg({"nodes": nodes, "links": links, "total_edges": 9})
+    texts = re.findall(r'<text text-anchor="(?:start|end)" dominant-baseline="middle">(.*?)</text>', svg)
+    assert len(texts) == 10
+    for name, text in zip(names, texts):
+        lines = re.findall(r"<tspan[^>]*>(.*?)</tspan>", text)
+        assert 1 <= len(lines) <= 3 and " ".join(lines) == name  # wrapped, never cut
+    width = float(re.search(r'<svg[^>]* width="([\d.]+)"', svg).group(1))
+    assert width >= 9 * 200  # a deep network widens (and scrolls) rather than shrinking its columns
+    assert 'overflow-x:auto' in svg
+
+
 def test_page_shows_the_numbers_it_was_given():
     table, edges = _explain_like(60, 30)
     metrics = _metrics(0.912, [0.874])

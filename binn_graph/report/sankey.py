@@ -11,6 +11,7 @@ tooltip. No library and no network access are needed.
 from __future__ import annotations
 
 import html
+import textwrap
 
 import pandas as pd
 
@@ -94,11 +95,26 @@ def _short(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+#: Narrowest column (pixels): room for about 29 characters of an 11 px label on each of three lines (the 90th
+#: percentile of Reactome's pathway names is 63 characters).
+MIN_COLUMN_WIDTH = 200
+
+
+def _label_lines(text: str, room: int, lines: int = 3) -> list[str]:
+    """``text`` wrapped at ``room`` characters on at most ``lines`` lines, the last cut with "…" if it overflows."""
+    wrapped = textwrap.wrap(text, width=max(room, 4), break_long_words=True, break_on_hyphens=False) or [text]
+    if len(wrapped) > lines:
+        wrapped = wrapped[:lines]
+        wrapped[-1] = _short(wrapped[-1] + " …", max(room, 4))
+    return wrapped
+
+
 def sankey_svg(flows: dict, *, element_id: str = "flows", width: int = 1120, min_height: int = 420) -> str:
     """Inline SVG (plus its small script) drawing ``flows`` from :func:`flow_data`; an empty string without links.
 
-    The columns share ``width`` pixels; labels are cut to the room between two columns (the tooltips give them
-    whole).
+    The columns share ``width`` pixels, widened so that no column is narrower than :data:`MIN_COLUMN_WIDTH` (a deep
+    network scrolls sideways instead of shrinking its text). Labels wrap onto up to three lines in the room between two
+    columns; the tooltips give them whole.
     """
     nodes, links = flows["nodes"], flows["links"]
     if not links:
@@ -116,7 +132,7 @@ def sankey_svg(flows: dict, *, element_id: str = "flows", width: int = 1120, min
         members[column[n["level"]]].append(i)
     for k in members:  # the most important at the top
         members[k].sort(key=lambda i: (-(nodes[i]["importance"] or 0.0), -size[i]))
-    gap, pitch, top = 5.0, 13.0, 30.0  # a node's slot is at least one label high
+    gap, pitch, top = 5.0, 39.0, 30.0  # a node's slot is at least three label lines high
     scale = (min_height - top - 20) / max(max(sum(size[i] for i in m) for m in members.values()), 1e-12)
     y0, h = [0.0] * len(nodes), [0.0] * len(nodes)
     bottom = 0.0
@@ -129,6 +145,7 @@ def sankey_svg(flows: dict, *, element_id: str = "flows", width: int = 1120, min
         bottom = max(bottom, y)
     height = bottom + 15
     node_w, margin = 12.0, 10.0
+    width = max(width, 2 * margin + node_w + MIN_COLUMN_WIDTH * max(len(levels) - 1, 1))
     column_width = (width - 2 * margin - node_w) / max(len(levels) - 1, 1)
     room = int((column_width - node_w - 10) / 6.0)  # characters of an 11 px label between two columns
     x = [margin + column[n["level"]] * column_width for n in nodes]
@@ -161,10 +178,13 @@ def sankey_svg(flows: dict, *, element_id: str = "flows", width: int = 1120, min
         right = column[n["level"]] == last and last > 0
         tx = x[i] - 4 if right else x[i] + node_w + 4
         anchor = "end" if right else "start"
+        rows = _label_lines(n["label"], room)
+        first = y0[i] + h[i] / 2 - 6.5 * (len(rows) - 1)  # the lines centred on the node, 13 px apart
+        spans = "".join(f'<tspan x="{tx:.1f}" y="{first + 13 * k:.1f}">{html.escape(row)}</tspan>'
+                        for k, row in enumerate(rows))
         boxes.append(f'<g class="node" data-i="{i}"><rect x="{x[i]:.1f}" y="{y0[i]:.1f}" width="{node_w:.0f}" '
-                     f'height="{h[i]:.1f}" fill="{colour}"/><text x="{tx:.1f}" y="{y0[i] + h[i] / 2:.1f}" '
-                     f'text-anchor="{anchor}" dominant-baseline="middle">{html.escape(_short(n["label"], room))}</text>'
-                     f'<title>{tip}</title></g>')
+                     f'height="{h[i]:.1f}" fill="{colour}"/><text text-anchor="{anchor}" dominant-baseline="middle">'
+                     f'{spans}</text><title>{tip}</title></g>')
     heads = "".join(f'<text class="level" x="{margin + column[lv] * column_width + (node_w if k == last else 0):.1f}" '
                     f'y="16" text-anchor="{"end" if k == last and k else "start"}">'
                     f'{"inputs" if lv == 0 else f"level {lv}"}</text>' for k, lv in enumerate(levels))
@@ -174,9 +194,10 @@ def sankey_svg(flows: dict, *, element_id: str = "flows", width: int = 1120, min
              f"paint-order:stroke;stroke:#fff;stroke-width:3px;stroke-opacity:.8}}"
              f"#{element_id} text.level{{font-weight:bold;fill:#555}}")
     svg = (f'<svg id="{element_id}" class="sankey" xmlns="http://www.w3.org/2000/svg" role="img" '
-           f'viewBox="0 0 {width:.0f} {height:.0f}" width="100%" style="max-width:{width:.0f}px" '
+           f'viewBox="0 0 {width:.0f} {height:.0f}" width="{width:.0f}" height="{height:.0f}" '
            f'preserveAspectRatio="xMinYMin meet"><style>{style}</style>{heads}{"".join(paths)}{"".join(boxes)}</svg>')
-    return svg + f"<script>{_SCRIPT % {'id': element_id}}</script>"
+    return (f'<div class="sankey-scroll" style="overflow-x:auto;max-width:100%">{svg}</div>'
+            f"<script>{_SCRIPT % {'id': element_id}}</script>")
 
 
 def legend_html(flows: dict) -> str:
