@@ -190,8 +190,12 @@ class PlinkGenotypes:
                 f"or the .fam/.bim belong to another file set; re-export the three files together")
         self.num_threads = num_threads
         self._reader = open_bed(bed, count_A1=True, num_threads=num_threads, iid_count=n_samples, sid_count=n_snps)
-        self.samples = pd.Index(self._reader.iid).astype(str)
-        self.snps = pd.Index(self._reader.sid).astype(str)
+        try:
+            self.samples = pd.Index(self._reader.iid).astype(str)
+            self.snps = pd.Index(self._reader.sid).astype(str)
+        except ValueError as exc:
+            raise DataValidationError(f"{fam.name} / {bim.name} beside {bed}: unreadable ({exc}); a .fam has 6 "
+                                      "whitespace-separated columns and a .bim 6 tab-separated ones") from None
         for axis, ids in (("sample", self.samples), ("SNP", self.snps)):
             dup = ids[ids.duplicated()]
             if len(dup):

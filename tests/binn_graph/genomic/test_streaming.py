@@ -111,3 +111,11 @@ def test_interrupted_run_leaves_no_half_written_output(plink, tmp_path, monkeypa
     assert out.read_bytes() == b"previous result" and not list(tmp_path.glob("*.partial"))
     stats.save(out)
     assert GenotypeStatistics.load(out).n_samples == N and isinstance(stats.to_frame(), pd.DataFrame)
+
+
+def test_unreadable_bim_names_the_file(plink):
+    path, _ = plink
+    bim = path.with_suffix(".bim")
+    bim.write_text(bim.read_text().replace("\t", " "))  # PLINK's .bim is tab-separated
+    with pytest.raises(DataValidationError, match=r"cohort\.fam / cohort\.bim beside .*unreadable.*tab-separated"):
+        PlinkGenotypes(path)
