@@ -16,7 +16,7 @@ import warnings
 from kg.errors import BinnGraphError
 
 from .. import _progress
-from . import benchmark, degradation, demo, explain, kg, train
+from . import benchmark, context, degradation, demo, explain, kg, train
 
 __all__ = ["main", "build_parser", "clean_message"]
 
@@ -89,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     degradation.add_parser(sub)
     benchmark.add_parser(sub)
     demo.add_parser(sub)
+    context.add_parser(sub)
     return parser
 
 

@@ -33,7 +33,7 @@ from kg import KnowledgeGraph
 from kg.convert.corneto import require_corneto, to_corneto, vertex_keys
 from kg.report import BuildReport
 
-from ..errors import DataValidationError, ParameterError
+from ..errors import DataValidationError, GraphStructureError, ParameterError
 from ._core import SOLVERS, _capture_output, as_samples, check_params, collect, report_missing, resolve_ids, solve
 from .result import ContextResult
 
@@ -206,7 +206,12 @@ def steiner(
                                             strict_acyclic=strict_acyclic, lambda_reg=lambda_reg)
         with _capture_output() as build_log:
             problem = method.build_many(cg, prizes=per_sample, edge_costs={s: cost_map for s in samples})
-    status, objective, objectives, seconds, log = solve(problem, solver, time_limit)
+    try:
+        status, objective, objectives, seconds, log = solve(problem, solver, time_limit)
+    except GraphStructureError as exc:
+        raise GraphStructureError(f"{exc}. Directed edges are followed from the root ({root!r} given; otherwise the "
+                                  "first terminal, or the best one with root_selection='best'): it must reach every "
+                                  "terminal") from None
     processed = method.processed_graph
     sel = np.asarray(problem.expr.with_flow.value, dtype=float).reshape(-1, len(samples))
     full = np.zeros((len(processed.E), len(samples)))
