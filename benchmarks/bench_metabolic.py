@@ -1,0 +1,155 @@
+"""Metabolism benchmarks: batched condition-specific fluxes vs a cobrapy loop, and EXP110 growth prediction.
+
+    python benchmarks/bench_metabolic.py batch --samples 1000 --naive 100
+    python benchmarks/bench_metabolic.py exp110 /work/shared/data/metabolic/amn --repeats 3 --folds 10
+
+``batch``: iJO1366 (shipped with cobrapy), random log-normal expression for every gene, E-Flux bound scaling + pFBA.
+binn-graph's :func:`condition_fluxes` solves all ``--samples``; the naive loop (``with model:`` set every scaled
+bound, :func:`cobra.flux_analysis.pfba`) runs on the first ``--naive`` samples of the same matrix, in the same
+process; the per-sample times are compared and the fluxes of the shared samples checked equal (growth and Σ|v|).
+
+``exp110``: E. coli growth on 110 media (Faure et al. 2023, iML1515; the folder of ../shared/data/metabolic/amn).
+Medium column ``EX_<met>_e_i`` → exchange ``EX_<met>_e``; uptake bound 2.5 × level (1e-4 where 0), other uptakes
+closed. Rows: the FBA baseline (pFBA through ``condition_fluxes``), :class:`FluxNetworkRegressor`, and a plain MLP
+(scikit-learn) on the same folds; Q² = r2_score of the out-of-fold predictions, mean over repeats.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from binn_graph.metabolic import MetabolicWarning, condition_fluxes  # noqa: E402
+from binn_graph.metabolic.gpr import evaluate_gpr  # noqa: E402
+
+logging.getLogger("cobra").setLevel(logging.ERROR)
+BIOMASS = "BIOMASS_Ec_iML1515_core_75p37M"
+IJO_BIOMASS = "BIOMASS_Ec_iJO1366_core_53p95M"
+
+
+def bench_batch(n_samples: int, n_naive: int, seed: int = 0) -> None:
+    """Batched vs naive cobrapy loop on iJO1366; prints a markdown table."""
+    import cobra
+    from cobra.io import load_model
+
+    model = load_model("iJO1366")
+    genes = [g.id for g in model.genes]
+    rng = np.random.default_rng(seed)
+    expression = pd.DataFrame(rng.lognormal(sigma=0.5, size=(n_samples, len(genes))), columns=genes,
+                              index=[f"s{i}" for i in range(n_samples)])
+    t = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MetabolicWarning)
+        fluxes = condition_fluxes(model, expression, method="eflux", pfba=True)
+    batched = time.perf_counter() - t
+    status = fluxes.attrs["status"].value_counts().to_dict()
+
+    activity, _ = evaluate_gpr(pd.Series({r.id: r.gene_reaction_rule for r in model.reactions}), expression)
+    reference = activity.max()
+    scale = (activity / reference).fillna(1.0)
+    t = time.perf_counter()
+    naive_growth, naive_l1 = [], []
+    for sample in expression.index[:n_naive]:
+        with model:
+            for r in model.reactions:
+                x = scale.at[sample, r.id]
+                if x != 1.0:
+                    r.bounds = (r.lower_bound * x, r.upper_bound * x)
+            solution = cobra.flux_analysis.pfba(model)
+            naive_l1.append(solution.objective_value)
+            naive_growth.append(solution.fluxes[IJO_BIOMASS])
+    naive = time.perf_counter() - t
+    shared = expression.index[:n_naive]
+    growth_err = np.nanmax(np.abs(fluxes.loc[shared, IJO_BIOMASS].to_numpy() - naive_growth))
+    l1_err = np.nanmax(np.abs(fluxes.loc[shared].abs().sum(axis=1).to_numpy() - naive_l1) / np.abs(naive_l1))
+    per_b, per_n = batched / n_samples, naive / n_naive
+    print(f"| iJO1366 E-Flux + pFBA | binn-graph condition_fluxes, {n_samples} samples | {batched:.1f} s | "
+          f"{1e3 * per_b:.1f} ms | statuses {status} |")
+    print(f"| | cobrapy loop (with model: bounds; pfba), first {n_naive} samples | {naive:.1f} s | "
+          f"{1e3 * per_n:.1f} ms | speed-up {per_n / per_b:.1f}× per sample |")
+    print(f"| | agreement on the {n_naive} shared samples | max |Δ growth| {growth_err:.2e} | "
+          f"max rel |Δ Σ|v|| {l1_err:.2e} | |")
+
+
+def _exp110(folder: Path):
+    data = pd.read_csv(folder / "iML1515_EXP.csv")
+    columns = [c for c in data.columns if c.startswith("EX_")]
+    medium = data[columns].astype(float)
+    medium.columns = [c.removesuffix("_i") for c in columns]
+    medium.index = [f"medium{i}" for i in range(len(medium))]
+    return medium, data["GR_AVG"].to_numpy()
+
+
+def bench_exp110(folder: Path, repeats: int, folds: int, epochs: int) -> None:
+    """FBA baseline, FluxNetworkRegressor and a plain MLP on EXP110; prints a markdown table."""
+    from sklearn.metrics import r2_score
+    from sklearn.model_selection import KFold
+    from sklearn.neural_network import MLPRegressor
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from binn_graph.metabolic import as_cobra_model
+    from binn_graph.metabolic.estimator import FluxNetworkRegressor
+
+    medium, y = _exp110(folder)
+    t = time.perf_counter()
+    model = as_cobra_model(folder / "iML1515.xml.gz")
+    uptake = (2.5 * medium).where(medium > 0, 1e-4)
+    fba = condition_fluxes(model, method="fba", pfba=True, medium=uptake, close_uptakes=True)
+    q2_fba = r2_score(y, fba[BIOMASS])
+    print(f"| FBA baseline (pFBA, binn-graph condition_fluxes) | {q2_fba:.3f} | "
+          f"r {np.corrcoef(y, fba[BIOMASS])[0, 1]:.3f} | {time.perf_counter() - t:.1f} s |")
+    X = medium.where(medium > 0, 1e-4 / 2.5)
+    rows = {"FluxNetworkRegressor (mass balance)": [], "plain MLP (sklearn, same inputs)": []}
+    t = time.perf_counter()
+    for rep in range(repeats):
+        preds = {k: np.zeros(len(y)) for k in rows}
+        for train, test in KFold(folds, shuffle=True, random_state=rep).split(X):
+            net = FluxNetworkRegressor(model, inputs=list(X.columns), output=BIOMASS, uptake_scale=2.5,
+                                       close_uptakes=True, max_epochs=epochs, random_state=rep)
+            preds["FluxNetworkRegressor (mass balance)"][test] = net.fit(X.iloc[train], y[train]).predict(X.iloc[test])
+            mlp = make_pipeline(StandardScaler(), MLPRegressor((64,), max_iter=2000, random_state=rep))
+            preds["plain MLP (sklearn, same inputs)"][test] = mlp.fit(X.iloc[train], y[train]).predict(X.iloc[test])
+        for k in rows:
+            rows[k].append(r2_score(y, preds[k]))
+    elapsed = time.perf_counter() - t
+    fluxes = net.fluxes(X.iloc[test])
+    residual = net.model_.balance.residual(fluxes.to_numpy())
+    for k, q2 in rows.items():
+        print(f"| {k} | {np.mean(q2):.3f} | repeats {', '.join(f'{q:.3f}' for q in q2)} | "
+              f"{repeats}×{folds}-fold, {elapsed:.0f} s both |")
+    print(f"| (last fold) max |S v| | {residual:.1e} | mean bound penalty "
+          f"{float(net.bound_violation(X.iloc[test]).mean()):.2e} | |")
+
+
+def main(argv=None) -> None:
+    """Command line: ``batch`` or ``exp110``."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="what", required=True)
+    b = sub.add_parser("batch")
+    b.add_argument("--samples", type=int, default=1000)
+    b.add_argument("--naive", type=int, default=100)
+    e = sub.add_parser("exp110")
+    e.add_argument("folder", type=Path)
+    e.add_argument("--repeats", type=int, default=3)
+    e.add_argument("--folds", type=int, default=10)
+    e.add_argument("--epochs", type=int, default=300)
+    args = parser.parse_args(argv)
+    if args.what == "batch":
+        bench_batch(args.samples, args.naive)
+    else:
+        bench_exp110(args.folder, args.repeats, args.folds, args.epochs)
+
+
+if __name__ == "__main__":
+    main()
