@@ -8,7 +8,10 @@
   ``"detected"``) or per replicate;
 * :func:`inflow_range` — the feasible range of hidden activity (inflow is not identifiable);
 * :func:`cleavage_specificity`, :func:`plot_specificity` — flow-weighted P4…P4′ preferences and their logo;
-* :class:`Enzyme`, :data:`ENZYMES`, :func:`simulate` — a proteolysis simulator with a known true graph;
+* :func:`fit_cohort`, :func:`differential` — per-sample, per-protein fits of a cohort and differential proteolysis
+  between two groups (proteins, cut sites, specificity; BH q-values); :func:`plot_volcano`, :func:`plot_peptigram`;
+* :class:`Enzyme`, :data:`ENZYMES`, :func:`simulate`, :func:`simulate_cohort` — a proteolysis simulator with a known
+  true graph, and cohorts of it with a protease per group;
 * :class:`ProteaseClassifier` — a GraphSAGE classifier of the protease behind a peptidome graph;
 * :func:`plot_graph`, :func:`plot_inflow` — pictures.
 
@@ -16,15 +19,18 @@ Hartman, Malmström & Wallin, "Degradation graphs reveal hidden proteolytic acti
 PLoS Comput Biol 2026.
 """
 
+from .cohort import CohortFit, Differential, benjamini_hochberg, differential, fit_cohort
 from .enzyme import ENZYMES, Enzyme
 from .flow import FlowFit, fit, forward, from_log2, graph_from_edges, inflow_range
 from .graph import DegradationGraph, build_graph, build_graph_from_positions, build_graphs, read_fasta
 from .peptidome import read_peptidome
-from .plot import plot_graph, plot_inflow
+from .plot import plot_graph, plot_inflow, plot_peptigram, plot_volcano
 from .signatures import ProteaseClassifier, node_features
-from .simulate import observed_peptides, simulate
+from .simulate import observed_peptides, simulate, simulate_cohort
 from .specificity import cleavage_specificity, plot_specificity
 
-__all__ = ["DegradationGraph", "build_graph", "build_graph_from_positions", "build_graphs", "read_peptidome", "read_fasta", "FlowFit", "fit", "forward",
-           "inflow_range", "from_log2", "graph_from_edges", "Enzyme", "ENZYMES", "simulate", "observed_peptides", "cleavage_specificity",
-           "plot_specificity", "ProteaseClassifier", "node_features", "plot_graph", "plot_inflow"]
+__all__ = ["DegradationGraph", "build_graph", "build_graph_from_positions", "build_graphs", "read_peptidome",
+           "read_fasta", "FlowFit", "fit", "forward", "inflow_range", "from_log2", "graph_from_edges", "Enzyme",
+           "ENZYMES", "simulate", "simulate_cohort", "observed_peptides", "cleavage_specificity", "plot_specificity",
+           "ProteaseClassifier", "node_features", "plot_graph", "plot_inflow", "fit_cohort", "CohortFit",
+           "differential", "Differential", "benjamini_hochberg", "plot_volcano", "plot_peptigram"]

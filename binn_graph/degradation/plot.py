@@ -18,7 +18,7 @@ from ..errors import DataValidationError
 from .flow import FlowFit
 from .graph import DegradationGraph
 
-__all__ = ["plot_graph", "plot_inflow", "protein_label"]
+__all__ = ["plot_graph", "plot_inflow", "plot_volcano", "plot_peptigram", "protein_label"]
 
 _LENGTH_TICKS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000)
 
@@ -125,3 +125,85 @@ def plot_inflow(fit: FlowFit, ax=None):
     ax.set_title(f"{proteins}\nhidden activity {fit.hidden_activity:.2f} (inflow above the diagonal)", fontsize=10)
     ax.legend(frameon=False, fontsize=8, title=f"{int(keep.sum())} observed peptides", title_fontsize=8)
     return ax
+
+
+def plot_volcano(result, level: str = "proteins", alpha: float = 0.05, label: int = 8, ax=None):
+    """Volcano plot of a :func:`~binn_graph.degradation.differential` result: effect against −log10 p.
+
+    ``level`` is ``"proteins"`` (hidden activity), ``"sites"`` (cut-site flow) or ``"specificity"`` (residue
+    frequency at P4…P4′). Points with q < ``alpha`` are coloured by direction; the ``label`` smallest p-values are
+    named.
+    """
+    if level not in ("proteins", "sites", "specificity"):
+        raise DataValidationError(f"level must be 'proteins', 'sites' or 'specificity', not {level!r}")
+    table = getattr(result, level).dropna(subset=["p"])
+    if table.empty:
+        raise DataValidationError(f"no tested {level} rows to draw (too few samples per group?)")
+    if ax is None:
+        ax = _new_axes((6, 4.5))
+    ref, other = result.groups
+    y = -np.log10(np.maximum(table["p"].to_numpy(dtype=float), 1e-300))
+    x = table["effect"].to_numpy(dtype=float)
+    hit = table["q"].to_numpy(dtype=float) < alpha
+    ax.scatter(x[~hit], y[~hit], s=10, color="0.65", label=f"q ≥ {alpha:g}")
+    ax.scatter(x[hit & (x > 0)], y[hit & (x > 0)], s=14, color="C3", label=f"q < {alpha:g}, higher in {other}")
+    ax.scatter(x[hit & (x <= 0)], y[hit & (x <= 0)], s=14, color="C0", label=f"q < {alpha:g}, higher in {ref}")
+    if level == "proteins":
+        names = table["protein"].astype(str)
+    elif level == "sites":
+        names = table["protein"].astype(str) + " " + table["p1"].astype(str) + table["site"].astype(str) + "↓"
+    else:
+        names = table["kind"] + " " + table["position"] + " " + table["residue"]
+    for i in np.argsort(-y)[:label]:
+        ax.annotate(names.iloc[i], (x[i], y[i]), fontsize=7, xytext=(3, 3), textcoords="offset points")
+    ax.axvline(0, color="0.4", lw=0.6)
+    what = {"proteins": "hidden activity", "sites": "cut-site flow (share of the protein)",
+            "specificity": "residue frequency at the cut"}[level]
+    ax.set_xlabel(f"effect: mean {what}, {other} − {ref}")
+    ax.set_ylabel("−log10 p (Welch)")
+    ax.set_title(f"differential proteolysis, {level}: {int(hit.sum())} of {len(table)} with q < {alpha:g}")
+    ax.legend(frameon=False, fontsize=7)
+    return ax
+
+
+def plot_peptigram(cohort_fit, protein: str, groups, compare: tuple[str, str] | None = None, fig=None):
+    """A peptigram of one protein in two groups along its sequence, the first group above the axis, the second
+    mirrored below: top panel, observed peptide coverage (per residue, the group mean of the summed abundance shares
+    of the peptides covering it); bottom panel, the fitted flow through each cut site (group mean; sites cut in no
+    sample of a group are 0). Returns the :class:`~matplotlib.figure.Figure`."""
+    from .cohort import _group_of
+
+    labels, (ref, other), _ = _group_of(cohort_fit, groups, compare)
+    obs = cohort_fit.observed[cohort_fit.observed["protein"] == protein]
+    if obs.empty:
+        raise DataValidationError(f"protein {protein!r} was not fitted in any sample; fitted proteins include "
+                                  f"{sorted(cohort_fit.proteins['protein'].unique())[:5]}")
+    length = int(cohort_fit.proteins.loc[cohort_fit.proteins["protein"] == protein, "length"].max())
+    fig = fig or Figure(figsize=(9, 5), layout="constrained")
+    top, bottom = fig.subplots(2, 1, sharex=True)
+    sites = cohort_fit.sites[cohort_fit.sites["protein"] == protein]
+    positions = np.arange(1, length + 1)
+    for sign, label, colour in ((1, ref, "C0"), (-1, other, "C3")):
+        samples = [s for s in obs["sample"].unique() if labels.get(s) == label]
+        if not samples:
+            continue
+        cover = np.zeros(length + 2)
+        part = obs[obs["sample"].isin(samples)]
+        np.add.at(cover, part["start"].to_numpy(dtype=int), part["observed"].to_numpy())
+        np.add.at(cover, part["end"].to_numpy(dtype=int) + 1, -part["observed"].to_numpy())
+        cover = np.cumsum(cover)[1:length + 1] / len(samples)
+        top.fill_between(positions, 0, sign * cover, step="mid", color=colour, alpha=0.6,
+                         label=f"{label} (n = {len(samples)})")
+        flow = sites[sites["sample"].isin(samples)].groupby("site")["flow"].sum() / len(samples)
+        bottom.bar(flow.index.to_numpy(), sign * flow.to_numpy(), width=1.0, color=colour, label=label)
+    for ax in (top, bottom):
+        ax.axhline(0, color="0.3", lw=0.6)
+        ticks = ax.get_yticks()
+        ax.set_yticks(ticks, [f"{abs(t):g}" for t in ticks])
+    top.set_ylabel("peptide coverage\n(abundance share)")
+    bottom.set_ylabel("cut-site flow\n(share of the protein)")
+    bottom.set_xlabel("residue (position in the protein sequence)")
+    bottom.set_xlim(0, length + 1)
+    top.legend(frameon=False, fontsize=8, loc="upper right")
+    top.set_title(f"{protein_label(protein)}: {ref} above, {other} below")
+    return fig

@@ -34,7 +34,7 @@ from ..errors import DataValidationError
 from .enzyme import ENZYMES, Enzyme
 from .graph import DegradationGraph, _check_sequence, _edge_table
 
-__all__ = ["simulate", "observed_peptides", "LENGTH_DENSITY"]
+__all__ = ["simulate", "simulate_cohort", "observed_peptides", "LENGTH_DENSITY"]
 
 LENGTH_DENSITY = {"vitro": (1.438, 6.776, 4.564), "vivo": (1.915, 6.463, 4.557)}  # gamma (shape, loc, scale)
 
@@ -222,3 +222,42 @@ def observed_peptides(abundances: pd.Series, protein_id: str, sequence: str | No
         return seen
     intact = _check_sequence(sequence, f"sequence of {protein_id}")
     return pd.concat([pd.Series({intact: abundances[protein_id]}), seen]).rename(abundances.name)
+
+
+def simulate_cohort(sequences: Mapping[str, str], enzymes: Mapping[str, Enzyme | str], n_samples: int = 4,
+                    n_events: int = 300, *, seed: int = 0, **options) -> tuple[pd.DataFrame, dict[str, str]]:
+    """A simulated peptidome cohort: ``n_samples`` digests of every protein per group, each group with its enzyme.
+
+    ``enzymes`` maps a group label to its protease (an :class:`Enzyme`, e.g. a mixture with extra P1 weights, or a
+    preset name); every sample draws its own random stream (``seed`` spawns them). ``options`` go to
+    :func:`simulate`. Returns ``(peptidome, groups)``: a long table like
+    :func:`~binn_graph.degradation.read_peptidome`'s (``sample, protein, peptide, modified, start, end, area,
+    n_flank, c_flank, shared``; area = final molecule count, peptides with a count > 0, the intact protein left out)
+    and ``{sample: group}``.
+    """
+    if int(n_samples) < 1:
+        raise DataValidationError(f"n_samples must be ≥ 1, not {n_samples!r}")
+    streams = iter(np.random.SeedSequence(seed).spawn(len(enzymes) * int(n_samples)))
+    frames, groups = [], {}
+    for group, enzyme in enzymes.items():
+        for i in range(int(n_samples)):
+            sample = f"{group}_{i + 1}"
+            groups[sample] = str(group)
+            counts, graphs = simulate(dict(sequences), enzyme, n_events,
+                                      seed=int(next(streams).generate_state(1)[0]), **options)
+            for protein, g in graphs.items():
+                nodes = g.nodes[~g.nodes["is_root"]].assign(area=counts[protein].reindex(g.nodes["id"]).to_numpy()[
+                    ~g.nodes["is_root"].to_numpy()])
+                nodes = nodes[nodes["area"] > 0]
+                seq = g.sequence
+                peptides = [seq[s - 1:e] for s, e in zip(nodes["start"], nodes["end"])]
+                frames.append(pd.DataFrame({
+                    "sample": sample, "protein": protein, "peptide": peptides, "modified": peptides,
+                    "start": nodes["start"].to_numpy(), "end": nodes["end"].to_numpy(),
+                    "area": nodes["area"].to_numpy(dtype=float),
+                    "n_flank": [seq[s - 2] if s > 1 else "-" for s in nodes["start"]],
+                    "c_flank": [seq[e] if e < len(seq) else "-" for e in nodes["end"]], "shared": False}))
+    table = pd.concat(frames, ignore_index=True)
+    return table.groupby(["sample", "protein", "peptide"], as_index=False, sort=False).agg(
+        modified=("modified", "first"), start=("start", "first"), end=("end", "first"), area=("area", "sum"),
+        n_flank=("n_flank", "first"), c_flank=("c_flank", "first"), shared=("shared", "first")), groups

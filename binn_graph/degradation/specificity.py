@@ -94,7 +94,8 @@ def cleavage_specificity(fit: FlowFit | DegradationGraph, pseudocount: float = 0
         w = weight[k]
         total = w.sum(axis=1, keepdims=True)
         freq = np.divide(w, total, out=np.zeros_like(w), where=total > 0)
-        score = np.log2((freq + pseudocount * b) / ((1 + pseudocount) * b))
+        with np.errstate(divide="ignore", invalid="ignore"):  # a residue absent from the background: NaN
+            score = np.log2((freq + pseudocount * b) / ((1 + pseudocount) * b))
         score[total[:, 0] == 0] = np.nan
         frames.append(pd.DataFrame({"kind": k, "position": np.repeat(POSITIONS, len(RESIDUES)),
                                     "residue": np.tile(list(RESIDUES), len(POSITIONS)), "score": score.ravel(),
