@@ -123,10 +123,10 @@ class SignalingModule(nn.Module):
             z = torch.sparse.mm(self.structure.matrix(self.weight), states.T.to(self.bias.dtype)) + self.drive(u)
             return mml_grad(z, self.leak).T
 
-    def spectral_radius(self, slopes: Tensor | None = None) -> Tensor:
+    def spectral_radius(self, slopes: Tensor | None = None, exact: bool = True) -> Tensor:
         """Spectral radius of ``D W`` (``slopes`` ``[N]`` = diag ``D``; ``None``: of ``W``), differentiable in the
-        weights."""
-        return self._radius.radius(self.weight, slopes)
+        weights; ``exact=False`` tracks the previous eigenpair (see :class:`~.spectral.SpectralRadius`)."""
+        return self._radius.radius(self.weight, slopes, exact=exact)
 
     def sign_violation(self) -> Tensor:
         """Soft sign constraint: the summed ``|w|`` of edges whose weight has the opposite sign of a known prior."""

@@ -35,7 +35,7 @@ def _jacobian(structure, weight: np.ndarray, d: np.ndarray | None, transpose: bo
 
 def _dominant(matrix: sp.csr_matrix, v0: np.ndarray | None, tol: float) -> tuple[complex, np.ndarray]:
     n = matrix.shape[0]
-    if n <= 3 or matrix.nnz == 0:
+    if n <= 64 or matrix.nnz == 0:  # small: the dense solve is cheap and ARPACK can break down
         values, vectors = np.linalg.eig(matrix.toarray())
         k = int(np.argmax(np.abs(values)))
         return complex(values[k]), vectors[:, k]
@@ -62,6 +62,28 @@ class SpectralRadius:
         self.tol = tol
         self._v = None
         self._u = None
+        self._pair = None  # (v, u) complex eigenvectors of the last full solve
+
+    def _track(self, weight: np.ndarray, d: np.ndarray | None):
+        """One power step on the last eigenvectors and the two-sided Rayleigh quotient (no ARPACK call); None when
+        the tracked pair is no longer an eigenpair (relative residual above 5 %) or is ill-conditioned."""
+        v, u = self._pair
+        J = _jacobian(self.structure, weight, d)
+        JT = _jacobian(self.structure, weight, d, transpose=True)
+        v, u = J @ v, JT @ u
+        nv, nu = np.linalg.norm(v), np.linalg.norm(u)
+        if not (np.isfinite(nv) and np.isfinite(nu)) or nv == 0 or nu == 0:
+            return None
+        v, u = v / nv, u / nu
+        denom = u @ v
+        if abs(denom) < 1e-3:
+            return None
+        Jv = J @ v
+        lam = (u @ Jv) / denom
+        if not np.isfinite(lam) or np.linalg.norm(Jv - lam * v) > 0.05 * max(abs(lam), 1e-12):
+            return None
+        self._pair = (v, u)
+        return lam, v, u
 
     def _solve(self, weight: np.ndarray, d: np.ndarray | None):
         lam, v = _dominant(_jacobian(self.structure, weight, d), self._v, self.tol)
@@ -74,13 +96,19 @@ class SpectralRadius:
             self._v = None
         if not np.any(self._u):
             self._u = None
+        self._pair = (np.asarray(v, dtype=complex), np.asarray(u, dtype=complex))
         return lam, v, u
 
-    def radius(self, weight: Tensor, d: Tensor | None = None) -> Tensor:
-        """``rho(D W)`` as a 0-d tensor whose gradient flows to ``weight``."""
+    def radius(self, weight: Tensor, d: Tensor | None = None, *, exact: bool = True) -> Tensor:
+        """``rho(D W)`` as a 0-d tensor whose gradient flows to ``weight``.
+
+        ``exact=False`` tracks the eigenpair of the previous call by one power step and a Rayleigh quotient instead
+        of solving again (for slowly changing matrices, e.g. between training steps); it solves when it cannot.
+        """
         w = weight.detach().cpu().numpy().astype(np.float64)
         dn = None if d is None else d.detach().cpu().numpy().astype(np.float64)
-        lam, v, u = self._solve(w, dn)
+        tracked = None if exact or self._pair is None else self._track(w, dn)
+        lam, v, u = tracked if tracked is not None else self._solve(w, dn)
         rho = abs(lam)
         src, dst = self.structure.sources.numpy(), self.structure.targets.numpy()
         denom = u @ v
@@ -90,6 +118,11 @@ class SpectralRadius:
             grad = np.real(np.conj(lam) / rho * u[dst] * v[src] / denom)
             if dn is not None:
                 grad = grad * dn[dst]
+            norm = np.linalg.norm(grad)
+            if not np.isfinite(norm):
+                grad = np.zeros_like(w)
+            elif norm > 10:  # as LEMBAS: an ill-conditioned eigenpair must not throw the weights
+                grad = grad / norm
         return _RadiusFunction.apply(weight, torch.as_tensor(rho, dtype=weight.dtype),
                                      torch.as_tensor(grad, dtype=weight.dtype))
 

@@ -107,6 +107,8 @@ class ConvergenceInfo:
     forward_change: float = float("nan")
     backward_iterations: int = 0
     backward_change: float = float("nan")
+    strict: bool = True  # raise SteadyStateError when an iteration does not converge (else count it)
+    failures: int = 0
 
 
 def _hold(x: Tensor, held: Tensor | None, values: Tensor | None) -> Tensor:
@@ -132,8 +134,10 @@ def _iterate_state(structure, weight, c, held, values, leak, max_iter, tol, info
         if change < tol:
             break
     info.forward_iterations, info.forward_change = i, change
-    if change >= tol:
-        raise _nonconvergence("steady state", i, change, tol)
+    if not change < tol:
+        if info.strict:
+            raise _nonconvergence("steady state", i, change, tol)
+        info.failures += 1
     return x
 
 
@@ -167,8 +171,10 @@ class _SteadyState(torch.autograd.Function):
             if change < tol:
                 break
         info.backward_iterations, info.backward_change = i, change
-        if change >= tol:
-            raise _nonconvergence("adjoint (backward) fixed point", i, change, tol)
+        if not change < tol:
+            if info.strict:
+                raise _nonconvergence("adjoint (backward) fixed point", i, change, tol)
+            info.failures += 1
         grad_w = (a[structure.targets] * x[structure.sources]).sum(1) if ctx.needs_input_grad[0] else None
         return grad_w, a, None, None, None, None, None, None, None, None
 
@@ -193,7 +199,8 @@ def steady_state(structure: EdgeStructure, weight: Tensor, c: Tensor, *, held: T
         True: gradients by the adjoint fixed point (:class:`_SteadyState`). False: the reference, ``max_iter``
         plain iterations recorded by autograd (for tests; memory grows with ``max_iter``).
     info:
-        Receives the iteration counts and last changes.
+        Receives the iteration counts and last changes; with ``info.strict`` False a non-converged iteration is
+        counted in ``info.failures`` instead of raising (training steps; the last iterate is used).
     x0:
         Optional start ``[N, B]`` of the forward iteration (default 0), e.g. the samples' last steady states during
         training; the fixed point reached is the same within ``tol`` when the iteration contracts.

@@ -1,0 +1,296 @@
+"""Signalling networks on LEMBAS's data: ligand-screen cross-validation (with a rewired-PKN control), one-epoch speed
+side by side with LEMBAS's own code, and the synthetic KEGGnet with its ground-truth parameters.
+
+The data folder is ``shared/data/signalling/lembas`` (MIT; see its README)::
+
+    python benchmarks/bench_signalling.py cv --data DIR --folds 0-27 --epochs 400 --out cv.tsv
+    python benchmarks/bench_signalling.py speed --data DIR --lembas /tmp/LEMBAS/Model --epochs 3 --rounds 2
+    python benchmarks/bench_signalling.py keggnet --data DIR --ligands 3 --n 800 --epochs 200
+    python benchmarks/bench_signalling.py spiked --data DIR --n-spiked 100 --epochs 200
+
+``--lembas`` is a folder holding LEMBAS's ``bionetwork.py`` and ``activationFunctions.py`` (fetch
+Lauffenburger-Lab/LEMBAS yourself; it is only imported for the measurement, never copied). LEMBAS's training step is
+its ``Model/ligandScreenCrossValidation.py`` loop with the same constants; each side runs in its own process (for its
+peak memory), the two alternating round by round so that both see the same machine load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from binn_graph.signalling import SignalingNetwork  # noqa: E402
+from kg.sources import lembas  # noqa: E402
+
+
+def _parse_folds(text: str) -> list[int]:
+    out = []
+    for part in text.split(","):
+        if "-" in part:
+            a, b = part.split("-")
+            out.extend(range(int(a), int(b) + 1))
+        elif part:
+            out.append(int(part))
+    return out
+
+
+def load_screen(data: Path):
+    """The ligand-screen graph, X (conditions × ligands), Y (conditions × TFs) and the CV folds."""
+    graph = lembas.load(data / "ligandScreen-Model.tsv", annotation=data / "ligandScreen-Annotation.tsv")
+    X = pd.read_csv(data / "ligandScreen-Ligands.tsv", sep="\t", index_col=0)
+    Y = pd.read_csv(data / "ligandScreen-TFs.tsv", sep="\t", index_col=0)
+    folds = pd.read_csv(data / "ligandScreen-CVconditions.tsv", sep="\t")
+    return graph, X, Y, folds
+
+
+def rewired(graph, seed: int):
+    """The graph with its protein→protein signed edges rewired (degrees kept), signs shuffled with them."""
+    et = ("protein", "regulates", "protein")
+    return graph.rewire(et, seed=seed)
+
+
+def _estimator(graph, args, seed):
+    return SignalingNetwork(graph, max_epochs=args.epochs, lr=args.lr, batch_size=args.batch_size, random_state=seed)
+
+
+def cmd_cv(args) -> None:
+    graph, X, Y, folds = load_screen(Path(args.data))
+    graphs = {"pkn": graph}
+    if args.rewired:
+        graphs["rewired"] = rewired(graph, seed=0)
+    rows, preds = [], []
+    load = os.getloadavg()[0]
+    for fold in _parse_folds(args.folds):
+        test = folds.loc[folds["Index"] == fold, "Condition"].tolist()
+        train = [c for c in X.index if c not in test]
+        for name, g in graphs.items():
+            start = time.perf_counter()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                model = _estimator(g, args, seed=fold).fit(X.loc[train], Y.loc[train])
+            pred = model.predict(X.loc[test])
+            obs = Y.loc[test, pred.columns]
+            r = float(np.corrcoef(pred.to_numpy().ravel(), obs.to_numpy().ravel())[0, 1])
+            rows.append({"fold": fold, "graph": name, "held_out": ";".join(test), "r": r,
+                         "train_loss": float(model.history_["loss"].iloc[-1]),
+                         "radius": model.spectral_radius_, "seconds": time.perf_counter() - start})
+            print(json.dumps(rows[-1]), flush=True)
+            long = pred.stack().rename("predicted").to_frame().join(obs.stack().rename("measured"))
+            preds.append(long.assign(fold=fold, graph=name))
+    table = pd.DataFrame(rows)
+    allp = pd.concat(preds).reset_index(names=["condition", "tf"])
+    summary = {}
+    for name, part in allp.groupby("graph"):
+        summary[name] = {"pooled_r": float(np.corrcoef(part["predicted"], part["measured"])[0, 1]),
+                         "conditions": int(part["condition"].nunique()), "folds": int(part["fold"].nunique())}
+    print(json.dumps({"summary": summary, "epochs": args.epochs, "lr": args.lr, "load_at_start": load}))
+    if args.out:
+        table.to_csv(args.out, sep="\t", index=False)
+        allp.to_csv(Path(args.out).with_suffix(".predictions.tsv"), sep="\t", index=False)
+
+
+# ---------------------------------------------------------------------------------------------- speed
+def _ours_epochs(data: Path, epochs: int) -> dict:
+    graph, X, Y, _ = load_screen(data)
+    model = SignalingNetwork(graph, max_epochs=epochs, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(X, Y)
+    return {"side": "binn-graph", "epoch_seconds": model.history_["seconds"].tolist()}
+
+
+def _lembas_epochs(data: Path, folder: Path, epochs: int) -> dict:
+    import torch
+
+    sys.path.insert(0, str(folder))
+    import bionetwork  # LEMBAS's module, imported from the folder given on the command line
+
+    torch.set_num_threads(1)
+    networkList, nodeNames, modeOfAction = bionetwork.loadNetwork(str(data / "ligandScreen-Model.tsv"))
+    params = bionetwork.trainingParameters(iterations=150, clipping=5, leak=0.01, spectralTarget=0.9)
+    X = pd.read_csv(data / "ligandScreen-Ligands.tsv", sep="\t", index_col=0)
+    Y = pd.read_csv(data / "ligandScreen-TFs.tsv", sep="\t", index_col=0)
+    inName = np.intersect1d(nodeNames, X.columns.values)
+    outName = np.intersect1d(nodeNames, Y.columns.values)
+    model = bionetwork.model(networkList, nodeNames, modeOfAction, 3, 1.2, inName, outName, params, "MML",
+                             torch.double)
+    model.inputLayer.weights.requires_grad = False
+    model.network.preScaleWeights(0.7)
+    Xt = torch.tensor(X.loc[:, inName].values.copy(), dtype=torch.double)
+    Yt = torch.tensor(Y.loc[:, outName].values.copy(), dtype=torch.double)
+    N = Xt.shape[0]
+    criterion = torch.nn.MSELoss(reduction="mean")
+    optimizer = torch.optim.Adam(model.parameters(), lr=1, weight_decay=0)
+    loader = torch.utils.data.DataLoader(range(N), batch_size=5, shuffle=True)
+    state = 0.5 * torch.ones((N, model.network.bias.shape[0]), dtype=torch.double)
+    times = []
+    for e in range(epochs):
+        start = time.perf_counter()
+        optimizer.param_groups[0]["lr"] = bionetwork.oneCycle(e, 8000, maxHeight=1e-3, startHeight=1e-4,
+                                                              endHeight=1e-5, peak=1000)
+        for idx in loader:
+            optimizer.zero_grad()
+            dataIn, dataOut = Xt[idx, :], Yt[idx, :]
+            Yin = model.inputLayer(dataIn)
+            Yin = Yin + 1e-3 * torch.randn(Yin.shape)
+            full = model.network(Yin)
+            Yhat = model.projectionLayer(full)
+            state[idx, :] = full.detach()
+            fit = criterion(Yhat, dataOut)
+            sign = 1e-1 * torch.sum(torch.abs(model.network.weights[model.network.getViolations(model.network.weights)]))
+            stateLoss = 1e-5 * bionetwork.uniformLoss(state, idx, full, maxConstraintFactor=1, targetMax=1 / 1.2)
+            bias = 1e-6 * torch.sum(torch.square(model.network.bias))
+            weight = 1e-6 * torch.sum(torch.square(model.network.weights))
+            srl, _ = bionetwork.spectralLoss(model.network, full.detach(), model.network.weights, expFactor=10)
+            proj = 1e-4 * torch.sum(torch.square(model.projectionLayer.weights - 1.2))
+            lig = 1e-4 * torch.sum(torch.square(model.network.bias[model.inputLayer.nodeOrder, :]))
+            loss = fit + sign + 1e-3 * srl + proj + weight + lig + stateLoss + bias
+            loss.backward()
+            optimizer.step()
+        times.append(time.perf_counter() - start)
+    return {"side": "LEMBAS", "epoch_seconds": times}
+
+
+def cmd_speed_worker(args) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = (_ours_epochs(Path(args.data), args.epochs) if args.side == "ours"
+               else _lembas_epochs(Path(args.data), Path(args.lembas), args.epochs))
+    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print("RESULT " + json.dumps(out))
+
+
+def cmd_speed(args) -> None:
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+    results = {"binn-graph": [], "LEMBAS": []}
+    peaks = {}
+    for rnd in range(args.rounds):
+        for side in ("ours", "lembas"):
+            load = os.getloadavg()[0]
+            cmd = [sys.executable, __file__, "_speed_worker", "--side", side, "--data", args.data, "--epochs",
+                   str(args.epochs), "--lembas", args.lembas]
+            proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+            line = next((x for x in proc.stdout.splitlines() if x.startswith("RESULT ")), None)
+            if line is None:
+                raise SystemExit(f"{side} failed:\n{proc.stdout}\n{proc.stderr}")
+            out = json.loads(line[7:])
+            results[out["side"]].extend(out["epoch_seconds"])
+            peaks[out["side"]] = max(peaks.get(out["side"], 0), out["peak_rss_mb"])
+            print(json.dumps({"round": rnd, **out, "load": load}), flush=True)
+    med = {k: float(np.median(v)) for k, v in results.items()}
+    print(json.dumps({"median_epoch_seconds": med, "speedup": med["LEMBAS"] / med["binn-graph"],
+                      "peak_rss_mb": peaks, "epochs_each": {k: len(v) for k, v in results.items()}}))
+
+
+# ---------------------------------------------------------------------------------------------- KEGGnet
+def keggnet_truth(data: Path):
+    """The KEGGnet graph and a SignalingModule holding the ground-truth parameters."""
+    import torch
+
+    from binn_graph.signalling import SignalingModule, signed_edges
+
+    graph = lembas.load(data / "KEGGnet-Model.tsv", annotation=data / "KEGGnet-Annotation.tsv")
+    params = pd.read_csv(data / "KEGGnet-equationParams.txt", sep="\t")
+    nodes = graph.nodes("protein")
+    ligands = nodes.loc[nodes["ligand"].astype(bool), "id"].tolist()
+    tfs = nodes.loc[nodes["tf"].astype(bool), "id"].tolist()
+    edges = signed_edges(graph)
+    ids = list(pd.unique(pd.concat([edges["source"], edges["target"]], ignore_index=True)))
+    pos = {n: i for i, n in enumerate(ids)}
+    truth = SignalingModule(ids, edges["source"].map(pos), edges["target"].map(pos), edges["sign"], ligands, tfs,
+                            input_gain=3.0, projection_gain=1.2)
+    w = params[params["Type"] == "Weight"].set_index(["Source", "Target"])["Value"]
+    b = params[params["Type"] == "Bias"].set_index("Source")["Value"]
+    with torch.no_grad():
+        truth.weight.copy_(torch.as_tensor(w.reindex(pd.MultiIndex.from_frame(edges[["source", "target"]])).to_numpy()))
+        truth.bias.copy_(torch.as_tensor(b.reindex(ids).to_numpy()))
+    return graph, truth, ligands, tfs
+
+
+def synthetic_inputs(ligands, n: int, k: int, rng) -> pd.DataFrame:
+    """LEMBAS's synthetic design: row 0 all zero, every other row U(0, 1) on ``k`` random ligands."""
+    X = np.zeros((n, len(ligands)))
+    for i in range(1, n):
+        X[i, rng.choice(len(ligands), size=k, replace=False)] = rng.uniform(size=k)
+    return pd.DataFrame(X, columns=ligands, index=[f"c{i}" for i in range(n)])
+
+
+def cmd_keggnet(args) -> None:
+    import torch
+
+    graph, truth, ligands, tfs = keggnet_truth(Path(args.data))
+    rng = np.random.default_rng(0)
+    Xtr = synthetic_inputs(ligands, args.n, args.ligands, rng)
+    Xte = synthetic_inputs(ligands, 200, args.ligands, rng).iloc[1:]
+    with torch.no_grad():
+        Ytr = pd.DataFrame(truth(torch.as_tensor(Xtr.to_numpy())).numpy(), index=Xtr.index, columns=tfs)
+        Yte = pd.DataFrame(truth(torch.as_tensor(Xte.to_numpy())).numpy(), index=Xte.index, columns=tfs)
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = SignalingNetwork(graph, max_epochs=args.epochs, lr=args.lr, batch_size=args.batch_size,
+                                 random_state=0).fit(Xtr, Ytr)
+    pred = model.predict(Xte)
+    r = float(np.corrcoef(pred.to_numpy().ravel(), Yte.to_numpy().ravel())[0, 1])
+    # knockouts: each of 20 random signalling nodes, on the test inputs, against the ground truth
+    inner = [n for n in truth.node_ids if n not in set(ligands) | set(tfs)]
+    ko_nodes = list(rng.choice(inner, size=20, replace=False))
+    ko_r = []
+    for node in ko_nodes:
+        with torch.no_grad():
+            t = truth(torch.as_tensor(Xte.to_numpy()), knockout=[node]).numpy()
+        p = model.predict(Xte, knockout=[node]).to_numpy()
+        ko_r.append(float(np.corrcoef(p.ravel() - pred.to_numpy().ravel(), t.ravel() - Yte.to_numpy().ravel())[0, 1]))
+    print(json.dumps({"ligands": args.ligands, "n_train": args.n, "epochs": args.epochs, "test_r": r,
+                      "knockout_effect_r_median": float(np.nanmedian(ko_r)), "knockouts": len(ko_nodes),
+                      "seconds": time.perf_counter() - start, "load": os.getloadavg()[0]}))
+
+
+def main(argv=None) -> None:
+    """Command line of the benchmark (see the module docstring)."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    cv = sub.add_parser("cv")
+    cv.add_argument("--data", required=True)
+    cv.add_argument("--folds", default="0-27")
+    cv.add_argument("--epochs", type=int, default=400)
+    cv.add_argument("--lr", type=float, default=5e-3)
+    cv.add_argument("--batch-size", type=int, default=5)
+    cv.add_argument("--rewired", action="store_true")
+    cv.add_argument("--out")
+    sp = sub.add_parser("speed")
+    sp.add_argument("--data", required=True)
+    sp.add_argument("--lembas", required=True)
+    sp.add_argument("--epochs", type=int, default=3)
+    sp.add_argument("--rounds", type=int, default=2)
+    w = sub.add_parser("_speed_worker")
+    w.add_argument("--side", choices=["ours", "lembas"])
+    w.add_argument("--data")
+    w.add_argument("--lembas")
+    w.add_argument("--epochs", type=int)
+    kg_ = sub.add_parser("keggnet")
+    kg_.add_argument("--data", required=True)
+    kg_.add_argument("--ligands", type=int, default=3)
+    kg_.add_argument("--n", type=int, default=800)
+    kg_.add_argument("--epochs", type=int, default=200)
+    kg_.add_argument("--lr", type=float, default=5e-3)
+    kg_.add_argument("--batch-size", type=int, default=10)
+    args = parser.parse_args(argv)
+    {"cv": cmd_cv, "speed": cmd_speed, "_speed_worker": cmd_speed_worker, "keggnet": cmd_keggnet}[args.command](args)
+
+
+if __name__ == "__main__":
+    main()
