@@ -6,41 +6,18 @@ closest relay keeps a higher specific importance (``driver`` is the column that 
 Pathways that share planted proteins (Reactome's pathways overlap: the NOTCH1 cancer-mutant pathways hold members
 of paraxial mesoderm formation) legitimately carry part of the signal and are left out of the comparison."""
 
-import numpy as np
-import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
 from binn_graph import BINNClassifier, explain
+from binn_graph.simulate import planted_pathway_study
 from kg.datasets import reactome_files
 from kg.sources import reactome
-
-MEMBER = ("protein", "member_of", "pathway")
 
 
 @pytest.fixture(scope="module")
 def graph():
     return reactome.load(**reactome_files())
-
-
-def _planted_study(graph, seed: int, depth: int, n_inputs: int = 600, n: int = 800):
-    """Inputs: one pathway's 10-25 direct members (a pathway with exactly ``depth`` ancestors) plus random other
-    proteins; label: sign of the mean tanh of the members plus noise."""
-    rng = np.random.default_rng(seed)
-    member = graph.edges(MEMBER)
-    sizes = member.groupby("target").size()
-    ancestors = {p: graph.ancestors(p) for p in sizes[(sizes >= 10) & (sizes <= 25)].index}
-    candidates = sorted(p for p, a in ancestors.items() if len(a) == depth)
-    planted = candidates[rng.integers(len(candidates))]
-    members = sorted(member.loc[member["target"] == planted, "source"])
-    others = sorted(set(graph.node_ids("protein")) - set(members))
-    columns = sorted(set(members) | set(rng.choice(others, n_inputs - len(members), replace=False)))
-    X = pd.DataFrame(rng.normal(size=(n, len(columns))), columns=columns, index=[f"s{i}" for i in range(n)])
-    score = np.tanh(X[members]).mean(axis=1)
-    y = pd.Series(np.where(score + 0.3 * score.std() * rng.normal(size=n) > 0, "case", "control"), index=X.index)
-    closure = graph.member_closure("protein")
-    overlapping = set(closure.loc[closure["member"].isin(members), "pathway"])
-    return X, y, planted, ancestors[planted], overlapping
 
 
 @pytest.mark.parametrize("seed,depth", [
@@ -49,7 +26,8 @@ def _planted_study(graph, seed: int, depth: int, n_inputs: int = 600, n: int = 8
                                                "ranks one unrelated pathway (R-HSA-209822) above the planted one")),
 ])
 def test_planted_pathway_is_the_most_specific_driver(graph, seed, depth):
-    X, y, planted, ancestors, overlapping = _planted_study(graph, seed, depth)
+    study = planted_pathway_study(graph, seed, depth)
+    X, y, planted, ancestors, overlapping = study.X, study.y, study.planted, study.ancestors, study.overlapping
     train, test = X.index[:600], X.index[600:]
     clf = BINNClassifier(graph, random_state=seed).fit(X.loc[train], y.loc[train])  # default settings
     case = list(clf.classes_).index("case")
