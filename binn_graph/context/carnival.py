@@ -7,6 +7,8 @@ signal flows acyclically from the perturbed inputs and the node signs agree with
 
     Σ_samples Σ_measured |m_v| · (1 − sign(m_v) · x_v)  +  lambda_reg · (edges carrying signal in any sample)
 
+Measured nodes that no input reaches in any sample are pruned by CORNETO and do not count (reported).
+
 An edge ``s → t`` with sign +1 passes the sign of ``s`` on to ``t``; sign −1 flips it.
 
 Example
@@ -78,7 +80,9 @@ def _align(inputs: pd.DataFrame, measurements: pd.DataFrame) -> tuple[pd.DataFra
     return inputs, measurements
 
 
-def _reach_check(cg, samples, per_sample_inputs, per_sample_outputs) -> None:
+def _reach_check(cg, samples, per_sample_inputs, per_sample_outputs) -> list:
+    """Raise when a sample's inputs reach none of its measured nodes; return the measured nodes no sample's inputs
+    reach (CORNETO prunes them, so they are left out of the objective)."""
     index = {v: i for i, v in enumerate(cg.V)}
     src, dst = [], []
     for (s, d), attr in zip(cg.E, cg.get_attr_edges()):
@@ -92,12 +96,15 @@ def _reach_check(cg, samples, per_sample_inputs, per_sample_outputs) -> None:
             dst.append(a)
     n = len(index)
     adj = sp.csr_matrix((np.ones(len(src), dtype=bool), (src, dst)), shape=(n, n))
+    reached = set()
     for s in samples:
         reach = algorithms.reachable(adj, [index[v] for v in per_sample_inputs[s]])
+        reached.update(v for v in per_sample_outputs[s] if reach[index[v]])
         if not any(reach[index[v]] for v in per_sample_outputs[s]):
             raise GraphStructureError(
                 f"sample {s!r}: no directed path from any input ({', '.join(list(per_sample_inputs[s])[:5])}) to "
                 "any measured node; check the ids, the edge directions, or the edge types used")
+    return sorted({v for s in samples for v in per_sample_outputs[s]} - reached)
 
 
 def carnival(
@@ -182,7 +189,12 @@ def carnival(
         report.add("context", "dropped", "edges of unknown sign", len(unsigned),
                    "CARNIVAL needs a sign; pass unknown_sign='both' to offer both")
         if len(unsigned):
-            cg = cg.edge_subgraph(np.flatnonzero(signs != 0))
+            kept = cg.edge_subgraph(np.flatnonzero(signs != 0))
+            present = set(kept.V)
+            for v in cg.V:  # nodes touched only by unsigned edges stay (unreachable, but still measured)
+                if v not in present:
+                    kept.add_vertex(v, **dict(cg.get_attr_vertex(v)))
+            cg = kept
     else:
         report.add("context", "note", "edges of unknown sign offered with both signs", len(unsigned))
         for j in unsigned:
@@ -216,7 +228,9 @@ def carnival(
                                       "give at least one measurement")
         per_in[s], per_out[s] = ins, outs
     report.add("context", "dropped", "NaN measurements (not measured in that sample)", n_nan)
-    _reach_check(cg, samples, per_in, per_out)
+    unreachable = _reach_check(cg, samples, per_in, per_out)
+    report.add("context", "dropped", "measured nodes that no input reaches", len(unreachable),
+               "CORNETO prunes them: they do not count in the objective", examples=unreachable)
     method = CarnivalFlow(lambda_reg=lambda_reg, max_flow=max_flow, exclusive_signal_paths=exclusive_signal_paths,
                           indirect_rule_penalty=indirect_rule_penalty)
     with _capture_output() as build_log:
