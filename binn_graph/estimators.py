@@ -50,7 +50,7 @@ from .preprocessing import (
     empty_columns,
 )
 from .threads import intra_op_threads
-from .training import Trainer, load_checkpoint, save_checkpoint, to_tensor
+from .training import Trainer, load_checkpoint, resolve_device, save_checkpoint, to_tensor
 from .validation import check_fitted, validate_params
 
 __all__ = ["BINNClassifier", "BINNRegressor", "BINNEstimator"]
@@ -131,6 +131,10 @@ _PARAMETERS_DOC = """
         Workers for the refits built on this estimator (null refits, stability seeds, nested-CV members), through
         :func:`binn_graph.parallel.run_tasks` (scikit-learn's convention: None = one unless a
         ``joblib.parallel_config`` context says otherwise, -1 = every core). A single ``fit`` is not split.
+    device : {"cpu", "cuda", "auto"}, default "cpu"
+        Where ``fit`` trains: ``"auto"`` uses CUDA where available, else the CPU; ``"cuda"`` without a GPU is an
+        error. On a GPU the reference executor runs (the performance engine's kernels are CPU kernels); the fitted
+        ``model_`` comes back on the CPU, where prediction and attribution run.
     verbose : bool, default False
         Show a progress bar per epoch.
 
@@ -241,6 +245,7 @@ class BINNEstimator(BaseEstimator):
         "random_state": ["random_state"],
         "n_threads": [Interval(Integral, 1, None, closed="left"), None],
         "n_jobs": [Integral, None],
+        "device": [StrOptions({"cpu", "cuda", "auto"})],
         "verbose": ["verbose"],
     }
 
@@ -253,7 +258,8 @@ class BINNEstimator(BaseEstimator):
                  kernel: str = "auto", node_hidden: dict | None = None, subnetwork_activation: str = "sigmoid",
                  integrator: list | None = None, target_type: str = "pathway", residual: bool = False,
                  residual_l2: float = 1.0, soft_constraint: float = 0.0, random_state: int | None = None,
-                 n_threads: int | None = 1, n_jobs: int | None = None, verbose: bool = False) -> None:
+                 n_threads: int | None = 1, n_jobs: int | None = None, device: str = "cpu",
+                 verbose: bool = False) -> None:
         self.graph = graph
         self.input_type = input_type
         self.mode = mode
@@ -286,6 +292,7 @@ class BINNEstimator(BaseEstimator):
         self.random_state = random_state
         self.n_threads = n_threads
         self.n_jobs = n_jobs
+        self.device = device
         self.verbose = verbose
 
     # ---------------------------------------------------------------- hooks for subclasses
@@ -334,10 +341,23 @@ class BINNEstimator(BaseEstimator):
                           weight_decay=self.weight_decay, l1=self.l1, l2=self.l2, patience=self.patience,
                           seed=seed, progress=self.verbose or None)
         has_val = len(val_idx) > 0
-        with intra_op_threads(self.n_threads):
-            self.history_ = trainer.fit(module, loss_fn, X_all[idx], target[idx],
-                                        X_all[val_idx] if has_val else None, target[val_idx] if has_val else None,
-                                        val_loss_fn=val_loss)
+        device = resolve_device(self.device)
+        if device.type != "cpu":
+            trainer.device = device
+            module.to(device)
+            self.model_.use_engine = False  # the engine's kernels are CPU kernels: the reference executor
+            for fn in (loss_fn, val_loss):
+                if isinstance(fn, torch.nn.Module):
+                    fn.to(device)
+        try:
+            with intra_op_threads(self.n_threads):
+                self.history_ = trainer.fit(module, loss_fn, X_all[idx], target[idx],
+                                            X_all[val_idx] if has_val else None,
+                                            target[val_idx] if has_val else None, val_loss_fn=val_loss)
+        finally:
+            if device.type != "cpu":
+                module.cpu()
+                vars(self.model_).pop("use_engine", None)
         return self
 
     def _check_data(self, X, y, validation_data) -> tuple[pd.DataFrame, np.ndarray, int]:
@@ -542,7 +562,7 @@ class BINNClassifier(ClassifierMixin, BINNEstimator):
                  subnetwork_activation: str = "sigmoid", integrator: list | None = None, target_type: str = "pathway",
                  residual: bool = False, residual_l2: float = 1.0, soft_constraint: float = 0.0,
                  random_state: int | None = None, n_threads: int | None = 1, n_jobs: int | None = None,
-                 verbose: bool = False) -> None:
+                 device: str = "cpu", verbose: bool = False) -> None:
         super().__init__(graph=graph, input_type=input_type, mode=mode, n_levels=n_levels, node_width=node_width,
                          activation=activation, norm=norm, dropout=dropout, heads=heads, impute=impute, scale=scale,
                          max_epochs=max_epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay, l1=l1,
@@ -550,7 +570,7 @@ class BINNClassifier(ClassifierMixin, BINNEstimator):
                          empty_columns=empty_columns, kernel=kernel, node_hidden=node_hidden,
                          subnetwork_activation=subnetwork_activation, integrator=integrator, target_type=target_type,
                          residual=residual, residual_l2=residual_l2, soft_constraint=soft_constraint,
-                         random_state=random_state, n_threads=n_threads, n_jobs=n_jobs,
+                         random_state=random_state, n_threads=n_threads, n_jobs=n_jobs, device=device,
                          verbose=verbose)
         self.class_weight = class_weight
 

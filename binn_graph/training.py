@@ -44,9 +44,34 @@ from ._progress import progress
 from .errors import BINNError, CheckpointError
 
 __all__ = ["Trainer", "TrainingHistory", "save_checkpoint", "load_checkpoint", "CHECKPOINT_VERSION",
-           "DistributedContext", "DistributedSettingsError", "distributed_context", "is_main_process"]
+           "DistributedContext", "DistributedSettingsError", "distributed_context", "is_main_process",
+           "resolve_device"]
 
 CHECKPOINT_VERSION = 1
+
+
+def resolve_device(device: str | torch.device | None) -> torch.device:
+    """``"cpu"``, ``"cuda"`` (or ``"cuda:1"``) or ``"auto"`` (CUDA where available, else the CPU) as a torch device.
+
+    ``"cuda"`` without a CUDA device is a :class:`~binn_graph.errors.ParameterError` saying what to use instead.
+
+    >>> resolve_device("cpu"), resolve_device(None)
+    (device(type='cpu'), device(type='cpu'))
+    """
+    from .errors import ParameterError
+
+    if device is None or device == "cpu":
+        return torch.device("cpu")
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ParameterError(f"device must be 'cpu', 'cuda' or 'auto', not {device!r} ({exc})") from None
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ParameterError(f"device={device!r} but torch sees no CUDA device here; use device='auto' (CUDA where "
+                             "available, else the CPU) or device='cpu'")
+    return resolved
 
 
 class DistributedSettingsError(BINNError, RuntimeError):
@@ -168,6 +193,9 @@ class Trainer:
     progress:
         Show progress (default ``None``: a bar when stderr is a terminal; under the command line, periodic log lines
         otherwise; see :mod:`binn_graph._progress`).
+    device:
+        Where the steps run (None: where the model is). ``X`` and ``y`` may stay on the CPU (compact dtypes too):
+        each mini-batch is moved there on its own. The caller moves the model and a loss module holding tensors.
     """
 
     max_epochs: int = 200
@@ -180,6 +208,7 @@ class Trainer:
     scheduler: str | None = "plateau"
     seed: int = 0
     progress: bool | None = None
+    device: str | None = None
 
     def fit(self, model: nn.Module, loss_fn: Callable[[Tensor, Tensor], Tensor], X: Tensor, y: Tensor,
             X_val: Tensor | None = None, y_val: Tensor | None = None,
@@ -218,7 +247,7 @@ class Trainer:
                     continue  # batch norm needs two samples; the remainder joins the next epoch's shuffle
                 optimizer.zero_grad(set_to_none=True)
                 if context is None:
-                    loss = loss_fn(model(_as_float(X[idx])), y[idx])
+                    loss = loss_fn(model(self._batch(X, idx)), y[idx].to(self.device or y.device))
                     penalty = self._penalty(edge_weights)
                     (loss + penalty).backward()
                     total += float(loss.detach()) * len(idx)
@@ -226,14 +255,15 @@ class Trainer:
                     if len(idx) < context.world_size:
                         continue  # a share for every rank
                     share = idx[context.rank::context.world_size]  # the distributed sampler
-                    loss = loss_fn(model(_as_float(X[share])), y[share])
+                    loss = loss_fn(model(self._batch(X, share)), y[share].to(self.device or y.device))
                     # weighted by the share's size, summed over ranks: the mean over the global batch
                     (loss * (len(share) / len(idx)) + self._penalty(edge_weights) / context.world_size).backward()
                     total += _all_reduce_gradients(model, float(loss.detach()) * len(share))
                 optimizer.step()
             history.train_loss.append(total / n)
             if X_val is not None:
-                val = self.evaluate(model, val_loss_fn or loss_fn, X_val, y_val)
+                val = self.evaluate(model, val_loss_fn or loss_fn, self._batch(X_val, None),
+                                    y_val.to(self.device or y_val.device))
                 history.val_loss.append(val)
                 if sched is not None:
                     sched.step(val)
@@ -260,6 +290,11 @@ class Trainer:
         model.eval()
         return history
 
+    def _batch(self, X: Tensor, idx: Tensor | None) -> Tensor:
+        """Rows ``idx`` of ``X`` (all rows when None) as float32 on this trainer's device."""
+        rows = X if idx is None else X[idx]
+        return _as_float(rows if self.device is None else rows.to(self.device, non_blocking=True))
+
     def optimizer(self, model: nn.Module) -> torch.optim.Optimizer:
         """Adam with this trainer's ``lr`` and ``weight_decay``; the fused kernel (one call for all parameter tensors)
         where this torch build has it."""
@@ -269,6 +304,7 @@ class Trainer:
             return torch.optim.Adam(model.parameters(), lr=self.lr, weight_decay=self.weight_decay)
 
     def _penalty(self, weights: list[Tensor]) -> Tensor | float:
+        """The l1/l2 penalty on the edge weights (0.0 when neither is set)."""
         if not weights or (self.l1 == 0 and self.l2 == 0):
             return 0.0
         out = 0.0

@@ -1,5 +1,6 @@
 """Distributed data-parallel training: 2 gloo processes give the parameters of 1 process with the same global batch;
-only rank 0 writes a checkpoint; ranks launched with different settings stop with an error naming the difference."""
+only rank 0 writes a checkpoint; ranks launched with different settings stop with an error naming the difference.
+The device parameter: "auto" falls back to the CPU, "cuda" without a GPU is refused, a CUDA fit matches the CPU."""
 
 import json
 import os
@@ -7,11 +8,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
 
 from binn_graph import BINNRegressor
+from binn_graph.errors import ParameterError
 from binn_graph.training import DistributedSettingsError, distributed_context, is_main_process
 
 from .conftest import synthetic_graph
@@ -69,3 +72,25 @@ def test_two_gloo_processes_equal_one_process(tmp_path):
     for r in range(2):
         message = (tmp_path / f"error{r}.txt").read_text()
         assert "rank 1: batch_size=26 but rank 0 has 25" in message and "same command, data and seed" in message
+
+
+def test_device_auto_falls_back_to_cpu_and_cuda_without_gpu_is_refused():
+    graph, X, y = _data()
+    cpu = BINNRegressor(graph, **PARAMS).fit(X, y)
+    auto = BINNRegressor(graph, **PARAMS, device="auto").fit(X, y)
+    if not torch.cuda.is_available():  # "auto" on a machine without CUDA is exactly the CPU fit
+        np.testing.assert_array_equal(auto.predict(X), cpu.predict(X))
+        with pytest.raises(ParameterError, match="device='cuda' but torch sees no CUDA device here"):
+            BINNRegressor(graph, **PARAMS, device="cuda").fit(X, y)
+    with pytest.raises(ParameterError, match="device"):
+        BINNRegressor(graph, **PARAMS, device="tpu").fit(X, y)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_cuda_fit_matches_cpu_within_float_tolerance():
+    graph, X, y = _data()
+    for norm in (None, "batch"):
+        cpu = BINNRegressor(graph, **{**PARAMS, "norm": norm}).fit(X, y)
+        gpu = BINNRegressor(graph, **{**PARAMS, "norm": norm}, device="cuda").fit(X, y)
+        assert next(gpu.model_.parameters()).device.type == "cpu" and gpu.model_.use_engine  # back on the CPU
+        np.testing.assert_allclose(gpu.predict(X), cpu.predict(X), rtol=1e-3, atol=1e-4)
