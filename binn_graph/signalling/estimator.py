@@ -447,6 +447,21 @@ class SignalingNetwork(RegressorMixin, BaseEstimator):
         keep = ~np.isnan(obs)
         return float(np.corrcoef(pred[keep], obs[keep])[0, 1])
 
+    # ------------------------------------------------------------------ importance
+    def explain_nodes(self, X, method: str = "ablation", nodes=None) -> pd.DataFrame:
+        """Knockout importance of each node per output (:func:`~binn_graph.signalling.importance.node_importance`);
+        ``binn_graph.explain(model, X)`` calls this."""
+        from .importance import explain_nodes
+
+        return explain_nodes(self, X, method=method, nodes=nodes)
+
+    def explain_edges(self, X) -> pd.DataFrame:
+        """Gradient × weight importance of each edge per output
+        (:func:`~binn_graph.signalling.importance.edge_importance`)."""
+        from .importance import edge_importance
+
+        return edge_importance(self, X)
+
     # ------------------------------------------------------------------ what attribution uses
     def module_input(self, X) -> torch.Tensor:
         """The module's input ``u`` ``[n_samples, n_inputs]`` for ``X`` (columns matched by id)."""
