@@ -16,7 +16,7 @@ import warnings
 from kg.errors import BinnGraphError
 
 from .. import _progress
-from . import benchmark, context, degradation, demo, explain, kg, train
+from . import benchmark, context, degradation, demo, explain, kg, metabolic, signalling, train
 
 __all__ = ["main", "build_parser", "clean_message"]
 
@@ -90,6 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
     benchmark.add_parser(sub)
     demo.add_parser(sub)
     context.add_parser(sub)
+    metabolic.add_parser(sub)
+    signalling.add_parser(sub)
     return parser
 
 
