@@ -1,4 +1,7 @@
-"""binn-graph degradation build|fit|simulate|specificity: peptidome degradation graphs from the command line.
+"""binn-graph degradation build|fit|simulate|specificity|cohort: peptidome degradation graphs from the command line.
+
+cohort reads peptidomics exports (PEAKS files, one per sample, or a wide table), fits every protein with enough
+peptides in every sample, and with --groups compares two groups (differential proteolysis).
 
 Inputs are a FASTA file and a peptide table (CSV/TSV): a Peptide column, an optional Protein column (needed
 when the FASTA holds several proteins) and intensity columns (every other numeric column, or those matching
@@ -24,12 +27,17 @@ from ..degradation import (
     ENZYMES,
     build_graphs,
     cleavage_specificity,
+    differential,
     fit,
+    fit_cohort,
     observed_peptides,
     plot_graph,
     plot_inflow,
+    plot_peptigram,
     plot_specificity,
+    plot_volcano,
     read_fasta,
+    read_peptidome,
     simulate,
 )
 from ..degradation.scale import LINEAR_MIN_MAX, check_scale
@@ -251,6 +259,78 @@ def simulate_command(args) -> Path:
     return out
 
 
+def _read_groups(path: str) -> dict[str, str]:
+    """``{sample: group}`` from a CSV/TSV with columns sample and group."""
+    table = _read_any(Path(path), index_col=None)
+    lower = {str(c).lower(): c for c in table.columns}
+    if "sample" not in lower or "group" not in lower:
+        raise DataValidationError(f"{path}: the groups file needs columns 'sample' and 'group' (found "
+                                  f"{list(table.columns)})")
+    sample, group = table[lower["sample"]].astype(str), table[lower["group"]]
+    if group.isna().any():
+        row = int(np.flatnonzero(group.isna())[0])
+        raise DataValidationError(f"{path}, line {row + 2}: sample {sample.iloc[row]!r} has no group")
+    dup = sample[sample.duplicated()].tolist()
+    if dup:
+        raise DataValidationError(f"{path}: sample(s) {dup[:3]} are listed more than once")
+    return dict(zip(sample, group.astype(str)))
+
+
+def cohort_command(args) -> Path:
+    """``degradation cohort``: per-sample, per-protein fits of a peptidome cohort and, with --groups, the
+    differential test between two groups; returns the output directory."""
+    groups = _read_groups(args.groups) if args.groups else None
+    peptidome = read_peptidome(args.peptides, args.format, forms=args.forms, shared=args.shared,
+                               ids="any" if args.any_ids else "uniprot")
+    sequences = _read_sequences(args.fasta) if args.fasta else None
+    if groups is not None:  # refuse bad labels before the fits
+        present = [s for s in dict.fromkeys(peptidome["sample"]) if s in groups]
+        if not present:
+            raise DataValidationError(f"{args.groups}: none of its samples {sorted(groups)[:3]} is in the peptidome "
+                                      f"(samples: {sorted(peptidome['sample'].unique())[:5]})")
+        sizes = pd.Series([groups[s] for s in present]).value_counts()
+        wanted = list(args.compare) if args.compare else list(sizes.index)
+        small = {g: int(sizes.get(g, 0)) for g in wanted if sizes.get(g, 0) < 2}
+        if small:
+            raise DataValidationError(f"{args.groups}: group(s) {small} have fewer than 2 samples in the peptidome "
+                                      "(samples per group: " + ", ".join(f"{g} {n}" for g, n in sizes.items())
+                                      + "); a test needs at least 2 per group")
+    cohort = fit_cohort(peptidome, args.min_peptides, sequences=sequences, method=args.method, edges=args.edges,
+                        epochs=args.epochs, lr=args.lr, seed=args.seed, feasible_range=not args.no_range)
+    out = _output(args)
+    for name in ("proteins", "sites", "specificity", "edges"):
+        getattr(cohort, name).to_csv(out / f"{name}.tsv", sep="\t", index=False)
+    report = cohort.report
+    summary = {"samples": cohort.samples, "pairs_fitted": len(cohort.proteins),
+               "proteins": int(cohort.proteins["protein"].nunique()), "min_peptides": args.min_peptides,
+               "method": args.method, "edges": args.edges}
+    print(f"{len(cohort.proteins)} (sample, protein) fits: {summary['proteins']} proteins in "
+          f"{len(cohort.samples)} samples → {out}")
+    if groups is not None:
+        compare = tuple(args.compare) if args.compare else None
+        result = differential(cohort, groups, compare=compare)
+        report.extend(result.report)
+        for name in ("proteins", "sites", "specificity"):
+            getattr(result, name).to_csv(out / f"differential_{name}.tsv", sep="\t", index=False)
+            if getattr(result, name)["p"].notna().any():
+                plot_volcano(result, name).figure.savefig(out / f"volcano_{name}.png", dpi=120, bbox_inches="tight")
+        tested = result.proteins.dropna(subset=["site_p"])
+        protein = args.plot_protein or (tested.sort_values("site_p")["protein"].iloc[0] if len(tested) else None)
+        if protein is not None:
+            plot_peptigram(cohort, protein, groups, compare).savefig(out / f"peptigram_{protein}.png", dpi=120,
+                                                                      bbox_inches="tight")
+        summary.update(groups=list(result.groups), group_samples=result.samples,
+                       proteins_q05=int((result.proteins["q"] < 0.05).sum()),
+                       sites_q05=int((result.sites["q"] < 0.05).sum()),
+                       specificity_q05=int((result.specificity["q"] < 0.05).sum()))
+        print(f"{result.groups[1]} vs {result.groups[0]}: q < 0.05 for {summary['proteins_q05']} proteins "
+              f"(hidden activity), {summary['sites_q05']} cut sites, {summary['specificity_q05']} specificity "
+              "residues")
+    (out / "report.txt").write_text(str(report) + "\n")
+    (out / "summary.json").write_text(json.dumps(summary, indent=2))
+    return out
+
+
 def _regex(text: str) -> str:
     try:
         re.compile(text)
@@ -333,3 +413,33 @@ def add_parser(subparsers) -> None:
     sim.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     sim.add_argument("-o", "--output", required=True, help="output directory")
     sim.set_defaults(func=simulate_command)
+    coh = sub.add_parser("cohort", help="fit every protein of every sample of a peptidome cohort; compare groups")
+    coh.add_argument("--peptides", required=True, nargs="+",
+                     help="peptidome files: PEAKS exports (one per sample, CSV/TSV/xlsx), or one wide table with "
+                          "--format table")
+    coh.add_argument("--format", choices=["peaks", "table", "long"], default="peaks",
+                     help="peaks (default): PEAKS peptide or protein-peptide exports; table: protein, peptide, "
+                          "optional start/end and one area column per sample; long: sample, protein, peptide, area")
+    coh.add_argument("--groups", help="CSV/TSV with columns sample and group; runs the differential test")
+    coh.add_argument("--compare", nargs=2, metavar=("REFERENCE", "OTHER"),
+                     help="the two groups to compare (needed with more than two; effects are OTHER − REFERENCE)")
+    coh.add_argument("--fasta", help="protein sequences, needed when peptides have no Start/End")
+    coh.add_argument("--min-peptides", type=_positive_int, default=20,
+                     help="fewest distinct quantified peptides of a protein in a sample to fit it (default 20)")
+    coh.add_argument("--forms", choices=["sum", "keep"], default="sum",
+                     help="modified forms of a peptide in a sample: sum their areas (default) or keep them apart")
+    coh.add_argument("--shared", choices=["split", "first", "drop", "group"], default="split",
+                     help="peptides of several proteins: a row per protein (split, default), the first, drop them, "
+                          "or keep the protein group")
+    coh.add_argument("--any-ids", action="store_true",
+                     help="keep protein ids as written (default: UniProt accessions, sp|P12345|NAME_HUMAN or "
+                          "P12345; anything else is refused)")
+    coh.add_argument("--edges", choices=["closure", "hasse"], default="closure", help="graph edges (default closure)")
+    coh.add_argument("--method", choices=["gd", "lp"], default="gd", help="flow fit (default gd)")
+    coh.add_argument("--epochs", type=_positive_int, default=1000, help="gradient-descent epochs (default 1000)")
+    coh.add_argument("--lr", type=_positive_float, default=0.05, help="gradient-descent learning rate (default 0.05)")
+    coh.add_argument("--seed", type=int, default=0, help="random seed of the initialisation (default 0)")
+    coh.add_argument("--no-range", action="store_true", help="skip the feasible ranges of hidden activity (two LPs)")
+    coh.add_argument("--plot-protein", help="protein of the peptigram (default: the smallest site p-value)")
+    coh.add_argument("-o", "--output", required=True, help="output directory")
+    coh.set_defaults(func=cohort_command)

@@ -24,6 +24,7 @@ positive dependence) into ``site_p`` and ``site_q``.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Mapping
 
@@ -326,7 +327,8 @@ def benjamini_hochberg(p) -> np.ndarray:
 def _welch(a: np.ndarray, b: np.ndarray):
     """Row-wise Welch t-test of ``a`` (n × k₁) against ``b`` (n × k₂), NaN = absent: (effect b − a, p, n_a, n_b)."""
     na, nb = (~np.isnan(a)).sum(1), (~np.isnan(b)).sum(1)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows (absent in a group): NaN, untested
         ma, mb = np.nanmean(a, 1), np.nanmean(b, 1)
         va, vb = np.nanvar(a, 1, ddof=1), np.nanvar(b, 1, ddof=1)
         se2 = va / na + vb / nb
@@ -432,7 +434,8 @@ def differential(cohort_fit: CohortFit, groups, *, compare: tuple[str, str] | No
     sites = pd.DataFrame({"protein": site_flow.index.get_level_values("protein"),
                           "site": site_flow.index.get_level_values("site")})
     sites = sites.join(residues, on=["protein", "site"])
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
         sites[f"mean_{ref}"] = np.nanmean(values[:, :len(sa)], 1) if len(values) else []
         sites[f"mean_{other}"] = np.nanmean(values[:, len(sa):], 1) if len(values) else []
     sites["effect"], sites["p"] = s_effect, s_p
@@ -468,8 +471,10 @@ def _specificity_test(cohort: CohortFit, sa: list[str], sb: list[str], names: tu
     freq = np.where(present, np.nan_to_num(freq), np.nan)
     effect, p, _, _ = _welch(freq[:, :len(sa)], freq[:, len(sa):])
     out = spec.index.to_frame(index=False)
-    out[f"mean_{names[0]}"] = np.nanmean(freq[:, :len(sa)], 1)
-    out[f"mean_{names[1]}"] = np.nanmean(freq[:, len(sa):], 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a kind with no cut in a group: NaN
+        out[f"mean_{names[0]}"] = np.nanmean(freq[:, :len(sa)], 1)
+        out[f"mean_{names[1]}"] = np.nanmean(freq[:, len(sa):], 1)
     out["effect"], out["p"] = effect, p
     out["q"] = benjamini_hochberg(p)
     return out.sort_values("p", na_position="last").reset_index(drop=True)

@@ -192,8 +192,9 @@ def _long_frame(table: pd.DataFrame, path: Path) -> pd.DataFrame:
         "line": np.arange(2, len(table) + 2), "file": str(path)})
 
 
-def _accessions(raw: pd.Series, rows: pd.DataFrame, report: BuildReport) -> pd.Series:
+def _accessions(raw: pd.Series, rows: pd.DataFrame, ids: str) -> pd.Series:
     """Per row the list of accessions (empty list: none); unknown formats refused with file and line."""
+    parse = parse_accession if ids == "uniprot" else str.strip
     cache: dict[str, list[str]] = {}
     out = []
     for value, file, line in zip(raw.to_numpy(), rows["file"].to_numpy(), rows["line"].to_numpy()):
@@ -203,9 +204,10 @@ def _accessions(raw: pd.Series, rows: pd.DataFrame, report: BuildReport) -> pd.S
             continue
         if key not in cache:
             try:
-                cache[key] = list(dict.fromkeys(parse_accession(a) for a in re.split(r"[:;]", key) if a.strip()))
+                cache[key] = list(dict.fromkeys(parse(a) for a in re.split(r"[:;]", key) if a.strip()))
             except DataValidationError as exc:
-                raise DataValidationError(f"{file}, line {line}: accession {exc}") from None
+                raise DataValidationError(f"{file}, line {line}: accession {exc} (or read with ids='any' to keep "
+                                          "ids as written)") from None
         out.append(cache[key])
     return pd.Series(out, index=raw.index, dtype=object)
 
@@ -264,7 +266,7 @@ def residue_table(placed: pd.DataFrame) -> pd.DataFrame:
 
 def read_peptidome(path_or_paths: str | Path | Iterable[str | Path], format: str = "peaks", *,
                    samples: str | Sequence[str] | None = None, forms: str = "sum", shared: str = "split",
-                   check: bool = True) -> pd.DataFrame:
+                   ids: str = "uniprot", check: bool = True) -> pd.DataFrame:
     """Read peptidomes into one long table (see the module docstring for the columns and policies).
 
     Parameters
@@ -286,6 +288,9 @@ def read_peptidome(path_or_paths: str | Path | Iterable[str | Path], format: str
         A peptide matched to several proteins: ``"split"`` (a row per protein, each with the whole area),
         ``"first"`` (the first accession only), ``"drop"`` or ``"group"`` (one row, protein = the ``;``-joined
         accessions).
+    ids:
+        ``"uniprot"`` (default) parses UniProt accessions and refuses anything else; ``"any"`` keeps every
+        non-empty id as written (still split at ``:`` and ``;``).
     check:
         Refuse Start/End that disagree with the peptide length, and overlapping peptides of a protein that disagree
         on a residue (:func:`check_positions`).
@@ -300,6 +305,8 @@ def read_peptidome(path_or_paths: str | Path | Iterable[str | Path], format: str
         raise DataValidationError(f"forms must be one of {list(FORMS)}, not {forms!r}")
     if shared not in SHARED:
         raise DataValidationError(f"shared must be one of {list(SHARED)}, not {shared!r}")
+    if ids not in ("uniprot", "any"):
+        raise DataValidationError(f"ids must be 'uniprot' or 'any', not {ids!r}")
     paths = [Path(path_or_paths)] if isinstance(path_or_paths, (str, Path)) else [Path(p) for p in path_or_paths]
     if not paths:
         raise DataValidationError("no peptidome files given")
@@ -322,7 +329,7 @@ def read_peptidome(path_or_paths: str | Path | Iterable[str | Path], format: str
         frames.append(rows)
     rows = pd.concat(frames, ignore_index=True)
     rows = _parse(rows, report)
-    rows = _assign_proteins(rows, shared, report)
+    rows = _assign_proteins(rows, shared, report, ids)
     if check:
         check_positions(rows)
     rows = _collapse_forms(rows, forms, report)
@@ -370,8 +377,8 @@ def _parse(rows: pd.DataFrame, report: BuildReport) -> pd.DataFrame:
     return rows
 
 
-def _assign_proteins(rows: pd.DataFrame, shared: str, report: BuildReport) -> pd.DataFrame:
-    lists = _accessions(rows["accession"], rows, report)
+def _assign_proteins(rows: pd.DataFrame, shared: str, report: BuildReport, ids: str) -> pd.DataFrame:
+    lists = _accessions(rows["accession"], rows, ids)
     n = lists.map(len).to_numpy()
     report.add("peptidome", "dropped", "rows without an accession (cannot be placed on a protein)", int((n == 0).sum()),
                examples=rows.loc[n == 0, "modified"].head())
