@@ -13,6 +13,7 @@ import math
 import time
 import warnings
 from numbers import Integral, Real
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -461,6 +462,52 @@ class SignalingNetwork(RegressorMixin, BaseEstimator):
         from .importance import edge_importance
 
         return edge_importance(self, X)
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, path) -> None:
+        """Write the fitted model to directory ``path``: ``graph/`` (the KnowledgeGraph), ``model.pt`` (tensors and
+        ids; loads with ``weights_only``), ``history.tsv`` and ``report.tsv``."""
+        check_fitted(self, action="call fit(X, y) before saving")
+        out = Path(path)
+        out.mkdir(parents=True, exist_ok=True)
+        self.graph.save(out / "graph")
+        params = {k: v for k, v in self.get_params().items() if k != "graph"}
+        params = {k: (list(map(str, v)) if isinstance(v, (list, tuple, pd.Index)) else v) for k, v in params.items()}
+        torch.save({"format": "binn-graph signalling 1", "state": self.model_.state_dict(),
+                    "node_ids": self.model_.node_ids, "input_ids": self.input_ids_, "output_ids": self.output_ids_,
+                    "params": params, "spectral_radius": self.spectral_radius_}, out / "model.pt")
+        self.history_.to_csv(out / "history.tsv", sep="\t", index=False)
+        self.report_.to_frame().to_csv(out / "report.tsv", sep="\t", index=False)
+
+    @classmethod
+    def load(cls, path) -> "SignalingNetwork":
+        """Read a model written by :meth:`save`."""
+        from ..errors import CheckpointError
+
+        folder = Path(path)
+        try:
+            spec = torch.load(folder / "model.pt", weights_only=True)
+            graph = KnowledgeGraph.load(folder / "graph")
+        except (OSError, RuntimeError, ValueError) as exc:
+            raise CheckpointError(f"{folder}: not a saved signalling model ({exc}); write one with "
+                                  "SignalingNetwork.save or binn-graph signalling fit") from None
+        if not isinstance(spec, dict) or spec.get("format") != "binn-graph signalling 1":
+            raise CheckpointError(f"{folder}/model.pt is not a binn-graph signalling model")
+        est = cls(graph, **spec["params"])
+        edges = signed_edges(graph, est.relation)
+        position = {n: i for i, n in enumerate(spec["node_ids"])}
+        est.model_ = SignalingModule(spec["node_ids"], edges["source"].map(position).to_numpy(),
+                                     edges["target"].map(position).to_numpy(), edges["sign"].to_numpy(),
+                                     spec["input_ids"], spec["output_ids"], leak=est.leak, input_gain=est.input_gain,
+                                     projection_gain=est.projection_gain, max_iter=est.max_iter, tol=est.tol)
+        est.model_.load_state_dict(spec["state"])
+        est.input_ids_, est.output_ids_ = list(spec["input_ids"]), list(spec["output_ids"])
+        est.n_features_in_ = len(est.input_ids_)
+        est.spectral_radius_ = float(spec["spectral_radius"])
+        est.report_ = BuildReport()
+        history = folder / "history.tsv"
+        est.history_ = pd.read_csv(history, sep="\t") if history.exists() else pd.DataFrame()
+        return est
 
     # ------------------------------------------------------------------ what attribution uses
     def module_input(self, X) -> torch.Tensor:
