@@ -61,15 +61,19 @@ class _FluxNet(nn.Module):
         layers, width = [], n_inputs
         act = {"relu": nn.ReLU, "tanh": nn.Tanh}[activation]
         for h in hidden:
-            layers += [nn.Linear(width, h, dtype=torch.float64), act()]
+            layers += [nn.Linear(width, h), act()]
             width = h
-        layers.append(nn.Linear(width, balance.n_free, dtype=torch.float64))
+        layers.append(nn.Linear(width, balance.n_free))
         self.mlp = nn.Sequential(*layers)
         self.balance = balance
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Fluxes ``v = N · mlp(x)``, shape (batch, n_reactions)."""
+        """Fluxes ``v = N · mlp(x)``, shape (batch, n_reactions), float32 (training)."""
         return self.balance(self.mlp(x))
+
+    def fluxes(self, x: torch.Tensor) -> torch.Tensor:
+        """The same fluxes with ``z`` cast to float64 before ``N``: ``S v = 0`` to float64 round-off."""
+        return self.balance(self.mlp(x).double())
 
 
 class FluxNetworkRegressor(RegressorMixin, BaseEstimator):
@@ -94,7 +98,7 @@ class FluxNetworkRegressor(RegressorMixin, BaseEstimator):
     close_uptakes:
         Close every exchange uptake not in ``inputs`` (cobrapy's ``model.medium`` semantics).
     max_epochs, lr, weight_decay:
-        Full-batch Adam training.
+        Full-batch Adam training (float32; :meth:`fluxes` and :meth:`predict` apply ``N`` in float64).
     random_state:
         Seeds the weight initialisation (same seed, same fit).
     verbose:
@@ -154,7 +158,7 @@ class FluxNetworkRegressor(RegressorMixin, BaseEstimator):
         return torch.as_tensor(lb), torch.as_tensor(ub)
 
     def _scaled(self, X: pd.DataFrame) -> torch.Tensor:
-        return torch.as_tensor((X.to_numpy() - self.x_mean_) / self.x_scale_)
+        return torch.as_tensor((X.to_numpy() - self.x_mean_) / self.x_scale_, dtype=torch.float32)
 
     # ------------------------------------------------------------------ API
     def fit(self, X, y) -> "FluxNetworkRegressor":
@@ -183,7 +187,8 @@ class FluxNetworkRegressor(RegressorMixin, BaseEstimator):
         balance = MassBalance(sm.S, sm.lb, sm.ub, basis=_cached_basis(sm))
         net = _FluxNet(len(self.inputs), tuple(self.hidden), self.activation, balance)
         opt = torch.optim.Adam(net.parameters(), lr=self.lr, weight_decay=self.weight_decay)
-        xt, yt = self._scaled(X), torch.as_tensor(y)
+        xt, yt = self._scaled(X), torch.as_tensor(y, dtype=torch.float32)
+        lb, ub = lb.float(), ub.float()
         self.loss_curve_ = []
         for epoch in range(self.max_epochs):
             opt.zero_grad()
@@ -204,7 +209,7 @@ class FluxNetworkRegressor(RegressorMixin, BaseEstimator):
         check_fitted(self)
         X = self._frame(X)
         with torch.no_grad():
-            v = self.model_(self._scaled(X)).numpy()
+            v = self.model_.fluxes(self._scaled(X)).numpy()
         return pd.DataFrame(v, index=X.index, columns=self.reactions_)
 
     def predict(self, X) -> np.ndarray:
@@ -212,7 +217,7 @@ class FluxNetworkRegressor(RegressorMixin, BaseEstimator):
         check_fitted(self)
         X = self._frame(X)
         with torch.no_grad():
-            return self.model_(self._scaled(X))[:, self.output_index_].numpy()
+            return self.model_.fluxes(self._scaled(X))[:, self.output_index_].numpy()
 
     def bound_violation(self, X) -> pd.Series:
         """Per-sample bound penalty ``P(v)`` of the predicted fluxes under the medium's bounds."""
@@ -220,7 +225,7 @@ class FluxNetworkRegressor(RegressorMixin, BaseEstimator):
         X = self._frame(X)
         lb, ub = self._bounds(X)
         with torch.no_grad():
-            return pd.Series(self.model_.balance.bound_violation(self.model_(self._scaled(X)), lb, ub).numpy(),
+            return pd.Series(self.model_.balance.bound_violation(self.model_.fluxes(self._scaled(X)), lb, ub).numpy(),
                              index=X.index)
 
     def module_input(self, X) -> torch.Tensor:

@@ -56,6 +56,7 @@ class MassBalance(nn.Module):
         super().__init__()
         basis = null_space_basis(S) if basis is None else np.asarray(basis, dtype=float)
         self.register_buffer("basis", torch.as_tensor(basis, dtype=torch.float64))
+        self.register_buffer("basis32", self.basis.float())
         self.register_buffer("lb", torch.as_tensor(np.asarray(lb, dtype=float)))
         self.register_buffer("ub", torch.as_tensor(np.asarray(ub, dtype=float)))
         self.S = sp.csr_matrix(S)
@@ -66,12 +67,13 @@ class MassBalance(nn.Module):
         return int(self.basis.shape[1])
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        """``v = z Nᵀ``: (batch, k) → (batch, n), mass-balanced."""
-        return z @ self.basis.T
+        """``v = z Nᵀ``: (batch, k) → (batch, n), mass-balanced (float64 ``z``: to ≈1e-12; float32: ≈1e-6 × |v|)."""
+        return z @ (self.basis if z.dtype == torch.float64 else self.basis32).T
 
     def project(self, u: torch.Tensor) -> torch.Tensor:
         """Orthogonal projection of any (batch, n) fluxes onto ``S v = 0``: ``u N Nᵀ``."""
-        return (u @ self.basis) @ self.basis.T
+        basis = self.basis if u.dtype == torch.float64 else self.basis32
+        return (u @ basis) @ basis.T
 
     def bound_violation(self, v: torch.Tensor, lb: torch.Tensor | None = None,
                         ub: torch.Tensor | None = None) -> torch.Tensor:

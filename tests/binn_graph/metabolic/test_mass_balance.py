@@ -96,7 +96,7 @@ def planted(textbook):
 
 def test_regressor_learns_growth_with_balanced_fluxes(textbook, planted):
     X, y = planted
-    est = FluxNetworkRegressor(textbook, inputs=["EX_glc__D_e", "EX_o2_e"], output=GROWTH, hidden=(32,),
+    est = FluxNetworkRegressor(textbook, inputs=["EX_glc__D_e", "EX_o2_e"], output=GROWTH,
                                max_epochs=400, random_state=0)
     est.fit(X.iloc[:45], y[:45])
     assert r2_score(y[45:], est.predict(X.iloc[45:])) > 0.9
@@ -105,7 +105,7 @@ def test_regressor_learns_growth_with_balanced_fluxes(textbook, planted):
     assert list(fluxes.columns) == [r.id for r in textbook.reactions]
     assert np.abs(S @ fluxes.to_numpy().T).max() < 1e-6
     np.testing.assert_allclose(fluxes[GROWTH], est.predict(X.iloc[45:]))
-    again = FluxNetworkRegressor(textbook, inputs=["EX_glc__D_e", "EX_o2_e"], output=GROWTH, hidden=(32,),
+    again = FluxNetworkRegressor(textbook, inputs=["EX_glc__D_e", "EX_o2_e"], output=GROWTH,
                                  max_epochs=400, random_state=0).fit(X.iloc[:45], y[:45])
     np.testing.assert_array_equal(again.predict(X.iloc[45:]), est.predict(X.iloc[45:]))
     # columns matched by id, not position
