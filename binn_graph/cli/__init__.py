@@ -90,7 +90,6 @@ def build_parser() -> argparse.ArgumentParser:
     benchmark.add_parser(sub)
     demo.add_parser(sub)
     context.add_parser(sub)
-    signalling.add_parser(sub)
     metabolic.add_parser(sub)
     signalling.add_parser(sub)
     return parser
