@@ -26,6 +26,7 @@ Shapes are node-major, ``[N, B]`` for ``B`` samples, so that the sparse product 
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import torch
@@ -34,6 +35,12 @@ from torch import Tensor
 from ..errors import BINNError
 
 __all__ = ["mml", "mml_grad", "EdgeStructure", "SteadyStateError", "steady_state", "ConvergenceInfo"]
+
+
+with warnings.catch_warnings():  # torch warns once per process that CSR support is beta: not the user's concern
+    warnings.simplefilter("ignore", UserWarning)
+    torch.sparse_csr_tensor(torch.zeros(2, dtype=torch.int64), torch.zeros(0, dtype=torch.int64), torch.zeros(0),
+                            (1, 1))
 
 
 class SteadyStateError(BINNError, ArithmeticError):
