@@ -81,15 +81,6 @@ def bench_batch(n_samples: int, n_naive: int, seed: int = 0) -> None:
           f"max rel |Δ Σ|v|| {l1_err:.2e} | |")
 
 
-def _exp110(folder: Path):
-    data = pd.read_csv(folder / "iML1515_EXP.csv")
-    columns = [c for c in data.columns if c.startswith("EX_")]
-    medium = data[columns].astype(float)
-    medium.columns = [c.removesuffix("_i") for c in columns]
-    medium.index = [f"medium{i}" for i in range(len(medium))]
-    return medium, data["GR_AVG"].to_numpy()
-
-
 def bench_exp110(folder: Path, repeats: int, folds: int, epochs: int) -> None:
     """FBA baseline, FluxNetworkRegressor and a plain MLP on EXP110; prints a markdown table."""
     from sklearn.metrics import r2_score
@@ -98,18 +89,17 @@ def bench_exp110(folder: Path, repeats: int, folds: int, epochs: int) -> None:
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from binn_graph.metabolic import as_cobra_model
-    from binn_graph.metabolic.estimator import FluxNetworkRegressor
+    from binn_graph.metabolic import FluxNetworkRegressor, amn_uptake, as_cobra_model, load_exp110
 
-    medium, y = _exp110(folder)
+    medium, growth = load_exp110(folder)
+    y = growth.to_numpy()
     t = time.perf_counter()
     model = as_cobra_model(folder / "iML1515.xml.gz")
-    uptake = (2.5 * medium).where(medium > 0, 1e-4)
-    fba = condition_fluxes(model, method="fba", pfba=True, medium=uptake, close_uptakes=True)
+    fba = condition_fluxes(model, method="fba", pfba=True, medium=amn_uptake(medium), close_uptakes=True)
     q2_fba = r2_score(y, fba[BIOMASS])
     print(f"| FBA baseline (pFBA, binn-graph condition_fluxes) | {q2_fba:.3f} | "
           f"r {np.corrcoef(y, fba[BIOMASS])[0, 1]:.3f} | {time.perf_counter() - t:.1f} s |")
-    X = medium.where(medium > 0, 1e-4 / 2.5)
+    X = amn_uptake(medium) / 2.5  # the levels, with the baseline's floor for absent sources
     rows = {"FluxNetworkRegressor (mass balance)": [], "plain MLP (sklearn, same inputs)": []}
     t = time.perf_counter()
     for rep in range(repeats):
@@ -118,7 +108,7 @@ def bench_exp110(folder: Path, repeats: int, folds: int, epochs: int) -> None:
             net = FluxNetworkRegressor(model, inputs=list(X.columns), output=BIOMASS, uptake_scale=2.5,
                                        close_uptakes=True, max_epochs=epochs, random_state=rep)
             preds["FluxNetworkRegressor (mass balance)"][test] = net.fit(X.iloc[train], y[train]).predict(X.iloc[test])
-            mlp = make_pipeline(StandardScaler(), MLPRegressor((64,), max_iter=2000, random_state=rep))
+            mlp = make_pipeline(StandardScaler(), MLPRegressor(hidden_layer_sizes=(64,), max_iter=2000, random_state=rep))
             preds["plain MLP (sklearn, same inputs)"][test] = mlp.fit(X.iloc[train], y[train]).predict(X.iloc[test])
         for k in rows:
             rows[k].append(r2_score(y, preds[k]))
