@@ -24,6 +24,7 @@ positive dependence) into ``site_p`` and ``site_q``.
 
 from __future__ import annotations
 
+import time
 import warnings
 from dataclasses import dataclass, field
 from typing import Mapping
@@ -57,6 +58,7 @@ class CohortFit:
     observed: pd.DataFrame = field(repr=False)
     report: BuildReport = field(default_factory=BuildReport, repr=False)
     method: str = "gd"
+    seconds: dict[str, float] = field(default_factory=dict)  # wall time of each step: build, fit, ranges, tables
 
     @property
     def samples(self) -> list[str]:
@@ -171,6 +173,7 @@ def fit_cohort(peptidome: pd.DataFrame, min_peptides: int = 20, *, sequences: Ma
     if chosen.empty:
         raise DataValidationError(f"no protein has ≥ {min_peptides} quantified peptides in any sample (largest: "
                                   f"{int(counts.max()) if len(counts) else 0}); lower min_peptides")
+    clock = {"build": -time.perf_counter()}
     table = table.set_index(["sample", "protein"]).loc[chosen.index].reset_index()
     seqs = _sequences(table, list(dict.fromkeys(chosen.index.get_level_values(1))), sequences)
     graphs, abundances, keys = [], [], []
@@ -188,14 +191,24 @@ def fit_cohort(peptidome: pd.DataFrame, min_peptides: int = 20, *, sequences: Ma
         if dropped:
             report.add("cohort", "dropped", f"peptides of {protein} in {sample} not placed on its sequence",
                        sum(e.count for e in dropped), examples=[str(e) for e in dropped])
+    clock["build"] += time.perf_counter()
+    clock["fit"] = clock["ranges"] = 0.0
     fits = []
     for start, stop in _chunks([len(g.nodes) for g in graphs], batch_size):
         chunk = graphs[start:stop]
+        clock["fit"] -= time.perf_counter()
         f = fit(chunk if len(chunk) > 1 else chunk[0], abundances[start:stop] if len(chunk) > 1 else abundances[start],
                 method, epochs=epochs, lr=lr, seed=seed, feasible_range=False)
+        clock["fit"] += time.perf_counter()
+        clock["ranges"] -= time.perf_counter()
         ranges = _ranges(chunk, abundances[start:stop]) if feasible_range or method == "lp" else None
+        clock["ranges"] += time.perf_counter()
         fits.append((chunk, keys[start:stop], f, ranges))
-    return _collect(fits, graphs, keys, report, method)
+    clock["tables"] = -time.perf_counter()
+    result = _collect(fits, graphs, keys, report, method)
+    clock["tables"] += time.perf_counter()
+    result.seconds = clock
+    return result
 
 
 def _chunks(sizes: list[int], limit: int):
