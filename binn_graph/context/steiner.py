@@ -106,6 +106,15 @@ def _id_list(value) -> list:
                              f"Series/DataFrame; got {type(value).__name__}") from None
 
 
+def _roots(root_key, root_selection: str, per_sample: dict):
+    """One root per sample: the given one, each sample's own first terminal (or prized node), or None (best)."""
+    if root_key is not None:
+        return [root_key] * len(per_sample)
+    if root_selection == "best":
+        return None
+    return [next(iter(v)) for v in per_sample.values()]
+
+
 def steiner(
     graph: KnowledgeGraph,
     terminals_or_prizes,
@@ -134,9 +143,10 @@ def steiner(
     edge_cost:
         A number for every edge, an edge attribute name, or a Series indexed by ``(source, target)``.
     root:
-        Node the tree is grown from (default: chosen by ``root_selection``).
+        Node the tree is grown from, in every sample (default: chosen by ``root_selection``).
     root_selection:
-        ``"first"`` (the first terminal) or ``"best"`` (the solver picks the cheapest root among the terminals).
+        ``"first"``: each sample's first terminal (or, for prizes, its first prized node in column order), which
+        the tree must then contain; ``"best"``: the solver picks the cheapest root among the terminals.
     strict_acyclic:
         Forbid cycles in the selected edges (needed on graphs with cycles; a DAG needs no constraint).
     lambda_reg:
@@ -185,7 +195,8 @@ def steiner(
                 raise DataValidationError(f"sample {s!r} has {len(ids)} terminal(s) in the graph; a Steiner tree "
                                           "needs at least two (or one and a root)")
             per_sample[s] = ids
-        method = SteinerTreeFlow(root_vertex=root_key, root_selection_strategy=root_selection,
+        method = SteinerTreeFlow(root_vertex=_roots(root_key, root_selection, per_sample),
+                                 root_selection_strategy=root_selection,
                                  strict_acyclic=strict_acyclic, lambda_reg=lambda_reg)
         with _capture_output() as build_log:
             problem = method.build_many(cg, terminals=per_sample, edge_costs={s: cost_map for s in samples})
@@ -202,7 +213,8 @@ def steiner(
             if not row:
                 raise DataValidationError(f"sample {s!r} has no prize on a graph node")
             per_sample[s] = row
-        method = PrizeCollectingSteinerTree(root_vertex=root_key, root_selection_strategy=root_selection,
+        method = PrizeCollectingSteinerTree(root_vertex=_roots(root_key, root_selection, per_sample),
+                                            root_selection_strategy=root_selection,
                                             strict_acyclic=strict_acyclic, lambda_reg=lambda_reg)
         with _capture_output() as build_log:
             problem = method.build_many(cg, prizes=per_sample, edge_costs={s: cost_map for s in samples})
