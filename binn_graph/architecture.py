@@ -14,6 +14,10 @@ Modes
     pathway is kept. A node's level is the length of the longest path from the
     inputs to it, so it is computed after all its children. Inputs annotated to
     internal pathways are kept, and edges that skip levels are kept.
+    ``reverse=`` names relations followed against their stored direction (an edge
+    ``u -rel-> v`` is compiled ``v → u``, relation ``"rel^-1"``): e.g. ``cleaved_to``
+    (protein → peptide → shorter peptide) compiled from a peptide up to its
+    parent and on to its protein.
 
 ``mode="layered", n_levels=k``
     Strict layering as in P-NET and binn 0.1.1 (Elmarakeby et al. 2021; Hartman
@@ -179,6 +183,7 @@ class Architecture:
         target_type: str = "pathway",
         strict: bool = False,
         residual: bool = False,
+        reverse: Iterable[str] = (),
     ) -> "Architecture":
         """Compile ``graph`` for the given inputs.
 
@@ -209,12 +214,23 @@ class Architecture:
             every mask (no path to a pathway) feed the output directly (relation
             ``"residual"``): a linear branch beside the masked network, instead
             of being dropped.
+        reverse:
+            dag mode: relations followed against their stored direction (target
+            → source), labelled ``"<relation>^-1"`` in ``edges``; a relation may
+            not be in both ``relations`` and ``reverse``.
         """
         input_types = [input_type] if isinstance(input_type, str) else list(input_type)
+        reverse = set(reverse)
+        if reverse & set(relations):
+            raise GraphStructureError(f"relation(s) {sorted(reverse & set(relations))} are in both relations and "
+                                      "reverse; follow each relation one way")
+        if reverse and mode != "dag":
+            raise GraphStructureError("reverse= needs mode='dag'")
         report = BuildReport()
         feature_ids = _match_features(graph, input_types, features, strict, report)
         if mode == "dag":
-            arch = _compile_dag(graph, input_types, feature_ids, set(relations), target_type, report, residual)
+            arch = _compile_dag(graph, input_types, feature_ids, set(relations), target_type, report, residual,
+                                reverse)
         elif mode == "layered":
             if residual:
                 raise GraphStructureError("residual=True needs mode='dag'")
@@ -275,9 +291,10 @@ def _finish(order_keys: pd.DataFrame, levels: np.ndarray, edges: pd.DataFrame, m
     return arch
 
 
-def _compile_dag(graph, input_types, feature_ids, relations, target_type, report, residual=False) -> Architecture:
+def _compile_dag(graph, input_types, feature_ids, relations, target_type, report, residual=False,
+                 reverse=frozenset()) -> Architecture:
     # global node table over every type that the allowed relations touch
-    edge_types = [et for et in graph.edge_types if et[1] in relations]
+    edge_types = [et for et in graph.edge_types if et[1] in relations or et[1] in reverse]
     types = list(dict.fromkeys([*input_types, *[t for et in edge_types for t in (et[0], et[2])], target_type]))
     offsets, ids = {}, []
     for t in types:
@@ -296,13 +313,16 @@ def _compile_dag(graph, input_types, feature_ids, relations, target_type, report
     for et in edge_types:
         ei = graph.edge_index(et)
         s, d = ei[0] + offsets[et[0]], ei[1] + offsets[et[2]]
+        label = et[1]
+        if et[1] in reverse:  # followed against the stored direction
+            s, d, label = d, s, f"{et[1]}^-1"
         into_input = is_input[d]
         if into_input.any():
-            report.add("compile", "dropped", f"{et} edges pointing into an input node", int(into_input.sum()),
-                       "inputs are level 0")
+            report.add("compile", "dropped", f"{et} edges pointing into an input node"
+                       + (" (reversed)" if et[1] in reverse else ""), int(into_input.sum()), "inputs are level 0")
         src_list.append(s[~into_input])
         dst_list.append(d[~into_input])
-        rel_list.append(np.full((~into_input).sum(), et[1], dtype=object))
+        rel_list.append(np.full((~into_input).sum(), label, dtype=object))
     src = np.concatenate(src_list) if src_list else np.array([], dtype=np.int64)
     dst = np.concatenate(dst_list) if dst_list else np.array([], dtype=np.int64)
     rel = np.concatenate(rel_list) if rel_list else np.array([], dtype=object)

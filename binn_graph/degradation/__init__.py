@@ -10,6 +10,7 @@
 * :func:`cleavage_specificity`, :func:`plot_specificity` — flow-weighted P4…P4′ preferences and their logo;
 * :func:`fit_cohort`, :func:`differential` — per-sample, per-protein fits of a cohort and differential proteolysis
   between two groups (proteins, cut sites, specificity; BH q-values); :func:`plot_volcano`, :func:`plot_peptigram`;
+* :func:`peptidome_graph` — the peptidome as a knowledge graph for a peptide BINN (``cleaved_to`` compiled reversed);
 * :class:`Enzyme`, :data:`ENZYMES`, :func:`simulate`, :func:`simulate_cohort` — a proteolysis simulator with a known
   true graph, and cohorts of it with a protease per group;
 * :class:`ProteaseClassifier` — a GraphSAGE classifier of the protease behind a peptidome graph;
@@ -23,6 +24,7 @@ from .cohort import CohortFit, Differential, benjamini_hochberg, differential, f
 from .enzyme import ENZYMES, Enzyme
 from .flow import FlowFit, fit, forward, from_log2, graph_from_edges, inflow_range
 from .graph import DegradationGraph, build_graph, build_graph_from_positions, build_graphs, read_fasta
+from .peptide_graph import PEPTIDE_RELATIONS, peptidome_graph
 from .peptidome import read_peptidome
 from .plot import plot_graph, plot_inflow, plot_peptigram, plot_volcano
 from .signatures import ProteaseClassifier, node_features
@@ -33,4 +35,4 @@ __all__ = ["DegradationGraph", "build_graph", "build_graph_from_positions", "bui
            "read_fasta", "FlowFit", "fit", "forward", "inflow_range", "from_log2", "graph_from_edges", "Enzyme",
            "ENZYMES", "simulate", "simulate_cohort", "observed_peptides", "cleavage_specificity", "plot_specificity",
            "ProteaseClassifier", "node_features", "plot_graph", "plot_inflow", "fit_cohort", "CohortFit",
-           "differential", "Differential", "benjamini_hochberg", "plot_volcano", "plot_peptigram"]
+           "differential", "Differential", "benjamini_hochberg", "plot_volcano", "plot_peptigram", "peptidome_graph", "PEPTIDE_RELATIONS"]
