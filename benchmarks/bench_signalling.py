@@ -32,7 +32,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from binn_graph.signalling import SignalingNetwork  # noqa: E402
+from binn_graph.signalling import SignalingNetwork, SteadyStateError  # noqa: E402
 from kg.sources import lembas  # noqa: E402
 
 
@@ -63,7 +63,8 @@ def rewired(graph, seed: int):
 
 
 def _estimator(graph, args, seed):
-    return SignalingNetwork(graph, max_epochs=args.epochs, lr=args.lr, batch_size=args.batch_size, random_state=seed)
+    return SignalingNetwork(graph, max_epochs=args.epochs, lr=args.lr, batch_size=args.batch_size,
+                            max_iter=args.max_iter, random_state=seed)
 
 
 def cmd_cv(args) -> None:
@@ -78,10 +79,16 @@ def cmd_cv(args) -> None:
         train = [c for c in X.index if c not in test]
         for name, g in graphs.items():
             start = time.perf_counter()
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                model = _estimator(g, args, seed=fold).fit(X.loc[train], Y.loc[train])
-            pred = model.predict(X.loc[test])
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    model = _estimator(g, args, seed=fold).fit(X.loc[train], Y.loc[train])
+                pred = model.predict(X.loc[test])
+            except SteadyStateError as exc:  # reported as a result: the fitted model does not reach a steady state
+                rows.append({"fold": fold, "graph": name, "held_out": ";".join(test), "r": float("nan"),
+                             "error": str(exc)[:120], "seconds": time.perf_counter() - start})
+                print(json.dumps(rows[-1]), flush=True)
+                continue
             obs = Y.loc[test, pred.columns]
             r = float(np.corrcoef(pred.to_numpy().ravel(), obs.to_numpy().ravel())[0, 1])
             rows.append({"fold": fold, "graph": name, "held_out": ";".join(test), "r": r,
@@ -94,7 +101,9 @@ def cmd_cv(args) -> None:
     allp = pd.concat(preds).reset_index(names=["condition", "tf"])
     summary = {}
     for name, part in allp.groupby("graph"):
+        per_fold = table.loc[table["graph"] == name, "r"]
         summary[name] = {"pooled_r": float(np.corrcoef(part["predicted"], part["measured"])[0, 1]),
+                         "mean_fold_r": float(per_fold.mean()), "failed_fits": int(per_fold.isna().sum()),
                          "conditions": int(part["condition"].nunique()), "folds": int(part["fold"].nunique())}
     print(json.dumps({"summary": summary, "epochs": args.epochs, "lr": args.lr, "load_at_start": load}))
     if args.out:
@@ -211,7 +220,7 @@ def keggnet_truth(data: Path):
     ids = list(pd.unique(pd.concat([edges["source"], edges["target"]], ignore_index=True)))
     pos = {n: i for i, n in enumerate(ids)}
     truth = SignalingModule(ids, edges["source"].map(pos), edges["target"].map(pos), edges["sign"], ligands, tfs,
-                            input_gain=3.0, projection_gain=1.2)
+                            input_gain=3.0, projection_gain=1.2, max_iter=2000)
     w = params[params["Type"] == "Weight"].set_index(["Source", "Target"])["Value"]
     b = params[params["Type"] == "Bias"].set_index("Source")["Value"]
     with torch.no_grad():
@@ -242,7 +251,7 @@ def cmd_keggnet(args) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model = SignalingNetwork(graph, max_epochs=args.epochs, lr=args.lr, batch_size=args.batch_size,
-                                 random_state=0).fit(Xtr, Ytr)
+                                 max_iter=args.max_iter, random_state=0).fit(Xtr, Ytr)
     pred = model.predict(Xte)
     r = float(np.corrcoef(pred.to_numpy().ravel(), Yte.to_numpy().ravel())[0, 1])
     # knockouts: each of 20 random signalling nodes, on the test inputs, against the ground truth
@@ -269,6 +278,7 @@ def main(argv=None) -> None:
     cv.add_argument("--epochs", type=int, default=400)
     cv.add_argument("--lr", type=float, default=5e-3)
     cv.add_argument("--batch-size", type=int, default=5)
+    cv.add_argument("--max-iter", type=int, default=150)
     cv.add_argument("--rewired", action="store_true")
     cv.add_argument("--out")
     sp = sub.add_parser("speed")
@@ -288,6 +298,7 @@ def main(argv=None) -> None:
     kg_.add_argument("--epochs", type=int, default=200)
     kg_.add_argument("--lr", type=float, default=5e-3)
     kg_.add_argument("--batch-size", type=int, default=10)
+    kg_.add_argument("--max-iter", type=int, default=150)
     args = parser.parse_args(argv)
     {"cv": cmd_cv, "speed": cmd_speed, "_speed_worker": cmd_speed_worker, "keggnet": cmd_keggnet}[args.command](args)
 
