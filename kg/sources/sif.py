@@ -26,6 +26,7 @@ import re
 from os import PathLike
 
 import numpy as np
+import pandas as pd
 
 from ..errors import DelimiterError, EmptyFileError, InputFormatError
 from ..graph import KnowledgeGraph
@@ -62,6 +63,22 @@ def _relation(interaction: str, path, number: int) -> tuple[str, float]:
         raise InputFormatError(f"interaction {word!r} cannot be turned into a relation name; start it with a "
                                "letter", path=path, line=number)
     return relation, np.nan
+
+
+def _resolve_signs(sources: list, targets: list, signs: list, graph: KnowledgeGraph, database: str, path) -> list:
+    """One sign per (source, target) pair listed more than once: a known sign wins over 0, +1 against -1 gives 0;
+    pairs whose listed signs differ are reported (``conflicting sign``), as in :mod:`kg.sources.lembas`."""
+    table = pd.DataFrame({"source": sources, "target": targets, "sign": signs})
+    key = table["source"] + "->" + table["target"]
+    groups = table.groupby(key, sort=False)["sign"]
+    distinct = groups.transform(lambda s: len(set(s)))
+    known = groups.agg(lambda s: sorted(set(s) - {0.0}))
+    resolved = known.map(lambda s: s[0] if len(s) == 1 else 0.0)
+    mixed = key[distinct > 1].unique().tolist()
+    if mixed:
+        graph.report.add(database, "conflicting sign", "pairs listed with different signs", len(mixed),
+                         "known sign kept over 0; +1 against -1 set to 0 (unknown)", path=path, examples=mixed)
+    return key.map(resolved).where(distinct > 1, table["sign"]).astype(float).tolist()
 
 
 def load(path: str | PathLike, *, node_type: str = "protein", database: str = "sif") -> KnowledgeGraph:
@@ -125,6 +142,7 @@ def load(path: str | PathLike, *, node_type: str = "protein", database: str = "s
         if "data_source" in cols:
             kwargs["data_source"] = cols["data_source"]
         if relation == "regulates":
+            cols["sign"] = _resolve_signs(cols["source"], cols["target"], cols["sign"], g, database, path)
             kwargs["sign"] = cols["sign"]
         g.add_edges((node_type, relation, node_type), cols["source"], cols["target"], **kwargs)
     g.report.add(database, "read", "interactions", n_rows, path=path)

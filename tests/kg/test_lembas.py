@@ -88,3 +88,13 @@ def test_sif_signs_land_on_the_same_attribute(tmp_path):
     g = sif.load(path)
     e = g.edges(("protein", "regulates", "protein")).set_index(["source", "target"])["sign"]
     assert e.to_dict() == {("A", "B"): 1.0, ("B", "C"): -1.0, ("C", "A"): 0.0}
+
+
+def test_sif_conflicting_signs_are_resolved_and_reported(tmp_path):
+    path = tmp_path / "net.sif"
+    path.write_text("A\t1\tB\nA\t-1\tB\nB\t0\tC\nB\t-1\tC\nC\t1\tA\n")
+    g = sif.load(path)
+    e = g.edges(("protein", "regulates", "protein")).set_index(["source", "target"])["sign"]
+    assert e.to_dict() == {("A", "B"): 0.0, ("B", "C"): -1.0, ("C", "A"): 1.0}
+    entry = next(x for x in g.report.entries if x.action == "conflicting sign")
+    assert entry.count == 2 and set(entry.examples) == {"A->B", "B->C"}
