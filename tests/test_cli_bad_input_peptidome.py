@@ -4,16 +4,16 @@ single 'binn-graph: error:' line naming the file, sample or group (never a trace
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from binn_graph.cli import main
+from binn_graph.datasets import data_path
 from binn_graph.degradation import Enzyme, simulate_cohort
 
-DATA = Path(__file__).parent / "data" / "peptidomics"
+DATA = data_path("peptidomics")
 WF = [str(DATA / f) for f in ("wf_WF4_hb.csv", "wf_WF1_hb.csv", "wf_sample34_hb.csv")]
 
 

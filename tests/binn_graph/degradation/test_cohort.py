@@ -1,6 +1,5 @@
 """fit_cohort (batched per-sample fits equal single fits) and differential (planted protease difference)."""
 
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -8,6 +7,7 @@ import pytest
 from matplotlib.figure import Figure
 from scipy import stats
 
+from binn_graph.datasets import data_path
 from binn_graph.degradation import (
     Enzyme,
     benjamini_hochberg,
@@ -23,7 +23,7 @@ from binn_graph.degradation import (
 from binn_graph.degradation.cohort import _welch
 from binn_graph.errors import DataValidationError
 
-DATA = Path(__file__).parents[2] / "data" / "peptidomics"
+DATA = data_path("peptidomics")
 WF = [DATA / "wf_WF4_hb.csv", DATA / "wf_WF1_hb.csv", DATA / "wf_sample34_hb.csv"]
 ELASTASE_P1 = set("AVSGLI")
 

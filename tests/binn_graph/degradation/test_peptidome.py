@@ -1,6 +1,5 @@
 """read_peptidome on real PEAKS rows (wound fluid, urine) and graphs from Start/End without a FASTA."""
 
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -11,7 +10,7 @@ from binn_graph.degradation import build_graph, build_graph_from_positions, read
 from binn_graph.degradation.peptidome import parse_accession, parse_peptide
 from binn_graph.errors import DataValidationError
 
-DATA = Path(__file__).parents[2] / "data" / "peptidomics"
+DATA = data_path("peptidomics")
 WF = [DATA / "wf_WF4_hb.csv", DATA / "wf_WF1_hb.csv", DATA / "wf_sample34_hb.csv"]
 URINE = [DATA / "urine_control-pep12.csv", DATA / "urine_type-1-pep4.csv"]
 # UniProt P69905 (HBA_HUMAN), CC BY 4.0
