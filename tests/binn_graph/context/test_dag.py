@@ -74,7 +74,7 @@ def test_minimal_dag_matches_brute_force_and_trains(output_cost):
 
 def test_minimal_dag_bad_inputs():
     g = _graph()
-    with pytest.raises(GraphStructureError, match="none of the"):
+    with pytest.raises(GraphStructureError, match="none of the"), pytest.warns(ContextWarning, match="ghost"):
         minimal_dag(g, ["ghost"])
     with pytest.raises(GraphStructureError, match="no edges of the relations"):
         minimal_dag(g, INPUTS, relations=("affects",))
