@@ -8,8 +8,17 @@
 * Groups: infected (Sample 31, 34, 39) vs non-infected (Sample 13, 21, 33) wound dressings (n = 3 vs 3: descriptive),
   per protein, cut site and specificity residue.
 
+* Urine (``--urine DIR --reactome DIR``): type 1 diabetes vs control (15 vs 15), stratified 5-fold CV ROC-AUC of the
+  peptide BINN (peptide → fragment → parent fragments (``cleaved_to`` reversed, Hasse edges by substring
+  containment: these peptides have no positions) → protein → Reactome pathway → phenotype), the same BINN on a
+  rewired graph (``measures`` and ``member_of`` edges rewired, degrees kept), and logistic regression on peptide
+  intensities (log2(1 + area), 0 = not detected) and on protein sums. The estimators have no ``relations``/``reverse`` parameters yet, so this script
+  compiles the BINN through a subclass of Architecture that passes them (benchmark only).
+
 Usage:
 python benchmarks/bench_peptidome.py /work/shared/data/peptidomics/wound_fluid [--epochs 1000] [--out DIR]
+python benchmarks/bench_peptidome.py --urine /work/shared/data/peptidomics/t1d_urine \
+    --reactome /work/shared/data/reactome
 """
 
 from __future__ import annotations
@@ -31,12 +40,18 @@ GROUPS = {"Sample 31": "infected", "Sample 34": "infected", "Sample 39": "infect
 def main() -> None:
     """Run the wound-fluid benchmark and print the figures RESULTS.md quotes."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("wound_fluid", help="the wound_fluid data folder (protein-peptides/*.xlsx)")
+    parser.add_argument("wound_fluid", nargs="?", help="the wound_fluid data folder (protein-peptides/*.xlsx)")
+    parser.add_argument("--urine", help="the t1d_urine data folder: run the urine CV instead")
+    parser.add_argument("--reactome", help="folder with UniProt2Reactome.human.txt.gz and ReactomePathwaysRelation")
+    parser.add_argument("--min-samples", type=int, default=2, help="urine: keep peptides detected in ≥ N samples")
+    parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--epochs", type=int, default=1000)
     parser.add_argument("--edges", choices=["closure", "hasse"], default="closure")
     parser.add_argument("--out", help="write the cohort and differential tables here")
     args = parser.parse_args()
     print("load before:", os.getloadavg())
+    if args.urine:
+        return urine(args)
     files = sorted(Path(args.wound_fluid, "protein-peptides").glob("*.xlsx"))
     t = time.perf_counter()
     kept = read_peptidome(files, forms="keep")
@@ -73,6 +88,68 @@ def main() -> None:
             getattr(cohort, name).to_csv(out / f"{name}.tsv", sep="\t", index=False)
             getattr(result, name).to_csv(out / f"differential_{name}.tsv", sep="\t", index=False)
     print("load after:", os.getloadavg(), subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
+
+
+def urine(args) -> None:
+    """Cross-validated ROC-AUC on the urine peptidomes: peptide BINN, rewired BINN, logistic regressions."""
+    import numpy as np
+    from sklearn.base import clone
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import StratifiedKFold
+
+    import binn_graph.estimators as estimators
+    from binn_graph import BINNClassifier
+    from binn_graph.architecture import Architecture
+    from binn_graph.baselines import linear_model
+    from binn_graph.degradation import PEPTIDE_RELATIONS, peptidome_graph
+
+    class PeptideArchitecture(Architecture):
+        """Architecture.from_graph with the peptide relations and cleaved_to reversed (benchmark only)."""
+
+        @classmethod
+        def from_graph(cls, graph, input_type="peptide", features=None, mode="dag", n_levels=None, **kw):
+            return Architecture.from_graph(graph, input_type, features, mode, n_levels, relations=PEPTIDE_RELATIONS,
+                                           reverse=("cleaved_to",), **kw)
+
+    estimators.Architecture = PeptideArchitecture
+    files = sorted(Path(args.urine).glob("*-pep*.csv"))
+    pep = read_peptidome(files)
+    detected = pep[pep["area"] > 0]
+    areas = detected.pivot_table(index="sample", columns="peptide", values="area", aggfunc="first")
+    areas = areas.loc[:, areas.notna().sum() >= args.min_samples]
+    matrix = np.log2(1 + areas.fillna(0.0))  # not detected: 0
+    y = np.array([0 if s.startswith("control") else 1 for s in matrix.index])
+    kept = detected[detected["peptide"].isin(matrix.columns)]
+    proteins = np.log2(1 + detected.groupby(["sample", "protein"])["area"].sum().unstack()
+                       .reindex(matrix.index).fillna(0.0))  # every detected peptide of a protein, summed
+    mapping = pd.read_csv(Path(args.reactome) / "UniProt2Reactome.human.txt.gz", sep="\t", header=None,
+                          usecols=[0, 1, 5], names=["protein", "pathway", "species"])
+    mapping = mapping[mapping["species"] == "Homo sapiens"]
+    relation = pd.read_csv(Path(args.reactome) / "ReactomePathwaysRelation.human.txt", sep="\t", header=None,
+                           names=["parent", "child"])
+    relation = relation[relation["parent"].str.startswith("R-HSA-") & relation["child"].str.startswith("R-HSA-")]
+    graph = peptidome_graph(kept, mapping, relation)
+    arch = PeptideArchitecture.from_graph(graph, "peptide", list(matrix.columns))
+    print(f"urine: {len(matrix)} samples ({int(y.sum())} T1D), {matrix.shape[1]} peptides detected in ≥ "
+          f"{args.min_samples} samples, {proteins.shape[1]} proteins; BINN {len(arch.input_ids)} inputs, "
+          f"{len(arch.nodes)} nodes, {len(arch.edges)} edges, {int(arch.nodes['level'].max())} levels")
+    rewired = graph.rewire(("peptide", "measures", "fragment"), seed=0).rewire(("protein", "member_of", "pathway"),
+                                                                                  seed=0)
+    binn = BINNClassifier(graph, input_type="peptide", random_state=0, max_epochs=200)
+    models = {"peptide BINN": (binn, matrix), "peptide BINN, rewired graph": (clone(binn).set_params(graph=rewired),
+                                                                             matrix),
+              "logistic regression, peptides": (linear_model(random_state=0), matrix),
+              "logistic regression, protein sums": (linear_model(random_state=0), proteins)}
+    folds = list(StratifiedKFold(args.folds, shuffle=True, random_state=0).split(matrix, y))
+    for name, (model, X) in models.items():
+        t = time.perf_counter()
+        aucs = []
+        for train, test in folds:
+            m = clone(model).fit(X.iloc[train], y[train])
+            aucs.append(roc_auc_score(y[test], m.predict_proba(X.iloc[test])[:, 1]))
+        print(f"{name}: ROC-AUC {np.mean(aucs):.3f} ± {np.std(aucs):.3f} (folds {', '.join(f'{a:.2f}' for a in aucs)}"
+              f"; {time.perf_counter() - t:.0f} s)")
+    print("load after:", os.getloadavg())
 
 
 if __name__ == "__main__":
