@@ -88,7 +88,8 @@ _PARAMETERS_DOC = """
     lr : float, default 1e-2
         Adam's learning rate, halved on a validation plateau.
     weight_decay : float, default 1e-2
-        Adam's L2 on every parameter.
+        Adam's coupled L2 on every parameter, batch-norm scales included: it prunes nodes whose signal is weak
+        (their importance is then 0; see :meth:`binn_graph.training.Trainer.optimizer`).
     l1, l2 : float, default 0.0
         L1 / L2 penalties on the edge weights.
     patience : int, default 20
