@@ -366,7 +366,8 @@ class Differential:
     report: BuildReport = field(default_factory=BuildReport, repr=False)
 
 
-def _group_of(cohort: CohortFit, groups, compare) -> tuple[dict[str, str], tuple[str, str], BuildReport]:
+def _group_of(cohort: CohortFit, groups, compare, min_size: int = 2) -> tuple[dict[str, str], tuple[str, str],
+                                                                          BuildReport]:
     report = BuildReport()
     if isinstance(groups, pd.Series):
         groups = groups.to_dict()
@@ -388,9 +389,10 @@ def _group_of(cohort: CohortFit, groups, compare) -> tuple[dict[str, str], tuple
     compare = (str(compare[0]), str(compare[1]))
     for label in compare:
         n = sum(groups.get(s) == label for s in samples)
-        if n < 2:
+        if n < min_size:
             raise DataValidationError(f"group {label!r} has {n} fitted sample(s); a test needs at least 2 per group "
-                                      f"(groups: {labels})")
+                                      f"(groups: {labels})" if min_size >= 2 else
+                                      f"group {label!r} has no fitted sample (groups: {labels})")
     return groups, compare, report
 
 

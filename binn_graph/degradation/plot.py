@@ -173,7 +173,7 @@ def plot_peptigram(cohort_fit, protein: str, groups, compare: tuple[str, str] | 
     sample of a group are 0). Returns the :class:`~matplotlib.figure.Figure`."""
     from .cohort import _group_of
 
-    labels, (ref, other), _ = _group_of(cohort_fit, groups, compare)
+    labels, (ref, other), _ = _group_of(cohort_fit, groups, compare, min_size=1)  # a picture: one sample will do
     obs = cohort_fit.observed[cohort_fit.observed["protein"] == protein]
     if obs.empty:
         raise DataValidationError(f"protein {protein!r} was not fitted in any sample; fitted proteins include "
