@@ -35,6 +35,8 @@ def cohort_files(tmp_path_factory):
                   "Start": [5], "End": [11]}).to_csv(d / "ensembl.csv", index=False)
     pd.DataFrame({"Protein Accession": ["sp|P69905|HBA_HUMAN"], "Peptide": ["K.PEPTIDE.S"], "Area S1": [1.0],
                   "Start": [5], "End": [14]}).to_csv(d / "span.csv", index=False)
+    pd.DataFrame({"Protein Accession": ["sp|P69905|HBA_HUMAN"] * 2, "Peptide": ["K.TNVK.A", "K.TNAKA.A"],
+                  "Area S1": [1.0, 2.0], "Start": [9, 9], "End": [12, 13]}).to_csv(d / "clash.csv", index=False)
     pd.DataFrame(columns=["Protein Accession", "Peptide", "Area S1", "Start", "End"]).to_csv(d / "header.csv",
                                                                                                index=False)
     return d
@@ -74,6 +76,8 @@ CASES = [
     ("unknown-accession", "--peptides {d}/ensembl.csv", ["ensembl.csv, line 2", "ENSP00000269305",
                                                           "not a UniProt accession"]),
     ("start-end-length", "--peptides {d}/span.csv", ["span.csv, line 2", "Start/End disagree", "PEPTIDE"]),
+    ("overlap-disagrees", "--peptides {d}/clash.csv", ["P69905 has different residues at position 11",
+                                                         "V from TNVK", "A from TNAKA"]),
     ("sample-without-peptides", "--peptides {wf0} {d}/header.csv", ["header.csv", "no detected peptide"]),
     ("too-few-peptides", "--peptides {wf0} --min-peptides 10000", ["no protein has ≥ 10000"]),
     ("missing-file", "--peptides {d}/nothing.csv", ["nothing.csv", "no such peptidome file"]),
