@@ -98,11 +98,12 @@ class GenotypeStatistics:
     def update(self, batch: np.ndarray) -> None:
         """Add an ``int8`` batch ``[samples, SNPs]`` (missing = :data:`MISSING`)."""
         called = batch != MISSING
-        values = np.where(called, batch, 0).astype(np.int64)
+        values = np.where(called, batch, 0).astype(np.int8, copy=False)  # 0/1/2: squares fit in int8
         self.n_samples += batch.shape[0]
-        self.n_called += called.sum(axis=0)
-        self.dosage_sum += values.sum(axis=0)
-        self.dosage_sq_sum += (values * values).sum(axis=0)
+        self.n_called += called.sum(axis=0, dtype=np.int64)
+        self.dosage_sum += values.sum(axis=0, dtype=np.int64)
+        values *= values
+        self.dosage_sq_sum += values.sum(axis=0, dtype=np.int64)
 
     @property
     def mean(self) -> np.ndarray:
