@@ -136,3 +136,17 @@ def test_bad_groups_and_inputs(wound):
         fit_cohort(peptidome, min_peptides=1000)
     with pytest.raises(DataValidationError, match="no Start/End and no sequence"):
         fit_cohort(peptidome.assign(start=pd.NA, end=pd.NA), min_peptides=20)
+
+
+def test_sequences_instead_of_positions_give_the_same_fits():
+    rng = np.random.default_rng(7)
+    sequences = {"P12345": "".join(rng.choice(list("ACDEFGHIKLMNPQRSTVWY"), 120))}
+    peptidome, _ = simulate_cohort(sequences, {"a": "trypsin"}, n_samples=2, n_events=200)
+    placed = fit_cohort(peptidome, min_peptides=5, epochs=50)
+    by_sequence = fit_cohort(peptidome.drop(columns=["start", "end"]), min_peptides=5, epochs=50,
+                             sequences=sequences)
+    assert len(placed.proteins) == 2
+    pd.testing.assert_frame_equal(placed.proteins.drop(columns="length"), by_sequence.proteins.drop(columns="length"))
+    assert (by_sequence.proteins["length"] == 120).all()  # the true length; the pseudo-sequence stops past the last
+    pd.testing.assert_frame_equal(placed.sites.drop(columns=["p1", "p1_prime"]),
+                                  by_sequence.sites.drop(columns=["p1", "p1_prime"]))
