@@ -115,6 +115,13 @@ _PARAMETERS_DOC = """
         root readout.
     target_type : str, default "pathway"
         Node type whose top nodes feed the output (``"gene"`` for SNP → gene → phenotype).
+    relations : list of str, optional
+        Relations compiled into layers (default: ``member_of``, ``part_of``, ``affects``, ``encodes``, ``catalyzes``,
+        ``participates_in``; see :meth:`~binn_graph.architecture.Architecture.from_graph`).
+    reverse : list of str, default ()
+        Relations followed against their stored direction (``mode="dag"``), e.g. ``["cleaved_to"]`` so that a
+        peptide feeds the fragment it was cleaved from and, at the top, its protein
+        (:func:`binn_graph.degradation.peptidome_graph`).
     residual : bool, default False
         Feed input columns that are graph nodes outside every mask straight to the output (dag mode).
     residual_l2 : float, default 1.0
@@ -240,6 +247,8 @@ class BINNEstimator(BaseEstimator):
         "subnetwork_activation": [StrOptions(set(ACTIVATIONS))],
         "integrator": [list, tuple, None],
         "target_type": [str],
+        "relations": [list, tuple, None],
+        "reverse": [list, tuple],
         "residual": ["boolean"],
         "residual_l2": [Interval(Real, 0, None, closed="left")],
         "soft_constraint": [Interval(Real, 0, None, closed="left")],
@@ -257,7 +266,8 @@ class BINNEstimator(BaseEstimator):
                  lr: float = 1e-2, weight_decay: float = 1e-2, l1: float = 0.0, l2: float = 0.0, patience: int = 20,
                  validation_fraction: float = 0.2, strict: bool = False, empty_columns: str = "warn",
                  kernel: str = "auto", node_hidden: dict | None = None, subnetwork_activation: str = "sigmoid",
-                 integrator: list | None = None, target_type: str = "pathway", residual: bool = False,
+                 integrator: list | None = None, target_type: str = "pathway",
+                 relations: list | tuple | None = None, reverse: list | tuple = (), residual: bool = False,
                  residual_l2: float = 1.0, soft_constraint: float = 0.0, random_state: int | None = None,
                  n_threads: int | None = 1, n_jobs: int | None = None, device: str = "cpu",
                  verbose: bool = False) -> None:
@@ -287,6 +297,8 @@ class BINNEstimator(BaseEstimator):
         self.subnetwork_activation = subnetwork_activation
         self.integrator = integrator
         self.target_type = target_type
+        self.relations = relations
+        self.reverse = reverse
         self.residual = residual
         self.residual_l2 = residual_l2
         self.soft_constraint = soft_constraint
@@ -380,7 +392,9 @@ class BINNEstimator(BaseEstimator):
         columns in the architecture's order, with the empty-column policy applied."""
         self.architecture_ = Architecture.from_graph(self.graph, self.input_type, features=list(frame.columns),
                                                      mode=self.mode, n_levels=self.n_levels, strict=self.strict,
-                                                     target_type=self.target_type, residual=self.residual)
+                                                     target_type=self.target_type, residual=self.residual,
+                                                     reverse=self.reverse,
+                                                     **({} if self.relations is None else {"relations": self.relations}))
         self.report_ = self.architecture_.report
         self.n_features_in_ = frame.shape[1]
         if was_frame:
@@ -561,6 +575,7 @@ class BINNClassifier(ClassifierMixin, BINNEstimator):
                  validation_fraction: float = 0.2, class_weight: str | dict | None = None, strict: bool = False,
                  empty_columns: str = "warn", kernel: str = "auto", node_hidden: dict | None = None,
                  subnetwork_activation: str = "sigmoid", integrator: list | None = None, target_type: str = "pathway",
+                 relations: list | tuple | None = None, reverse: list | tuple = (),
                  residual: bool = False, residual_l2: float = 1.0, soft_constraint: float = 0.0,
                  random_state: int | None = None, n_threads: int | None = 1, n_jobs: int | None = None,
                  device: str = "cpu", verbose: bool = False) -> None:
@@ -570,6 +585,7 @@ class BINNClassifier(ClassifierMixin, BINNEstimator):
                          l2=l2, patience=patience, validation_fraction=validation_fraction, strict=strict,
                          empty_columns=empty_columns, kernel=kernel, node_hidden=node_hidden,
                          subnetwork_activation=subnetwork_activation, integrator=integrator, target_type=target_type,
+                         relations=relations, reverse=reverse,
                          residual=residual, residual_l2=residual_l2, soft_constraint=soft_constraint,
                          random_state=random_state, n_threads=n_threads, n_jobs=n_jobs, device=device,
                          verbose=verbose)

@@ -259,8 +259,25 @@ def _commands(parser, prefix=()) -> set[tuple[str, ...]]:
     return out
 
 
+def _covered_commands() -> list[tuple[str, ...]]:
+    """Command word sequences with a bad-input case: this file's CASES, and each area file's
+    (``tests/test_cli_bad_input_<area>.py``: its ``CASES`` whose argv starts with the command, and its ``COMMANDS``
+    where the test prepends the command words itself)."""
+    import importlib
+
+    tables = [CASES]
+    commands = []
+    for path in sorted(Path(__file__).parent.glob("test_cli_bad_input_*.py")):
+        module = importlib.import_module(f"tests.{path.stem}")
+        tables.append(getattr(module, "CASES", []))
+        commands += [tuple(c) for c in getattr(module, "COMMANDS", [])]
+    for table in tables:
+        commands += [tuple(case[1].split() if isinstance(case[1], str) else case[1]) for case in table]
+    return commands
+
+
 def test_the_table_covers_every_subcommand():
-    covered = [tuple(a.split() if isinstance(a, str) else a) for _, a, _ in CASES]
+    covered = _covered_commands()
     for command in _commands(build_parser()):
         assert any(c[: len(command)] == command for c in covered), f"no bad-input case for {' '.join(command)}"
 

@@ -68,6 +68,8 @@ def test_cohort_command_on_peaks_exports(tmp_path, capsys):
     assert "rows with area 0" in (tmp_path / "o" / "report.txt").read_text()
 
 
+#: the command these cases run (the test prepends it; see test_cli_bad_input.py's coverage test)
+COMMANDS = [("degradation", "cohort")]
 CASES = [
     ("one-sample-group", "--peptides {wf} --groups {d}/wf_groups.csv",
      ["wf_groups.csv", "{'infected': 1}", "fewer than 2 samples"]),

@@ -47,7 +47,8 @@ __all__ = ["add_parser", "train_run", "predict_run", "cross_validate", "load_run
 logger = logging.getLogger(__name__)
 
 _PARAMS = ("input_type", "mode", "n_levels", "node_width", "activation", "dropout", "heads", "impute", "max_epochs",
-           "batch_size", "lr", "weight_decay", "l1", "l2", "patience", "empty_columns", "random_state")
+           "batch_size", "lr", "weight_decay", "l1", "l2", "patience", "empty_columns", "random_state", "target_type",
+           "relations", "reverse")
 _DEFAULTS = BINNClassifier().get_params()  # the command line's defaults are the estimators' own
 _EMPTY_WARNING = "no value in these rows"
 
@@ -293,6 +294,14 @@ def _fraction(text: str) -> float:
     return value
 
 
+def _word_list(text: str) -> list[str]:
+    words = [w.strip() for w in text.split(",") if w.strip()]
+    if not words:
+        raise argparse.ArgumentTypeError(f"give one or more comma-separated relation names, not {text!r}")
+    return words
+
+
+_word_list.__name__ = "relation list"
 _positive_int.__name__ = "positive integer"
 _nonnegative_float.__name__ = "number"
 _fraction.__name__ = "fraction"
@@ -302,6 +311,16 @@ def _model_arguments(parser: argparse.ArgumentParser) -> None:
     d = _DEFAULTS
     parser.add_argument("--input-type", default=d["input_type"],
                         help=f"node type of the data columns in the graph (default {d['input_type']})")
+    parser.add_argument("--target-type", default=d["target_type"],
+                        help=f"node type whose top nodes feed the output (default {d['target_type']}; e.g. protein "
+                             "for a peptide graph without pathways)")
+    parser.add_argument("--relations", type=_word_list, default=d["relations"], metavar="REL[,REL...]",
+                        help="relations compiled into layers, comma-separated (default: member_of, part_of, "
+                             "affects, encodes, catalyzes, participates_in)")
+    parser.add_argument("--reverse", type=_word_list, default=list(d["reverse"]), metavar="REL[,REL...]",
+                        help="relations followed against their stored direction, comma-separated (--mode dag), e.g. "
+                             "--reverse cleaved_to for peptides → fragments → proteins (see "
+                             "binn_graph.degradation.peptidome_graph)")
     parser.add_argument("--mode", choices=["dag", "layered"], default=d["mode"],
                         help="dag: the whole hierarchy, levels by longest path (default); layered: --n-levels "
                              "levels below the root with copy nodes (binn/P-NET compatible)")
