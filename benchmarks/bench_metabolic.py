@@ -2,6 +2,7 @@
 
     python benchmarks/bench_metabolic.py batch --samples 1000 --naive 100
     python benchmarks/bench_metabolic.py exp110 /work/shared/data/metabolic/amn --repeats 3 --folds 10
+    python benchmarks/bench_metabolic.py amortised --train 1000 --test 300 --epochs 80
 
 ``batch``: iJO1366 (shipped with cobrapy), random log-normal expression for every gene, E-Flux bound scaling + pFBA.
 binn-graph's :func:`condition_fluxes` solves all ``--samples``; the naive loop (``with model:`` set every scaled
@@ -12,6 +13,9 @@ process; the per-sample times are compared and the fluxes of the shared samples 
 Medium column ``EX_<met>_e_i`` → exchange ``EX_<met>_e``; uptake bound 2.5 × level (1e-4 where 0), other uptakes
 closed. Rows: the FBA baseline (pFBA through ``condition_fluxes``), :class:`FluxNetworkRegressor`, and a plain MLP
 (scikit-learn) on the same folds; Q² = r2_score of the out-of-fold predictions, mean over repeats.
+
+``amortised``: random media on iJO1366 solved by batched pFBA; :class:`FluxSurrogate` trained on the first
+``--train``, timed and scored on the rest (per-condition time, growth error, flux error, S·v residual).
 """
 
 from __future__ import annotations
@@ -81,7 +85,7 @@ def bench_batch(n_samples: int, n_naive: int, seed: int = 0) -> None:
           f"max rel |Δ Σ|v|| {l1_err:.2e} | |")
 
 
-def bench_exp110(folder: Path, repeats: int, folds: int, epochs: int) -> None:
+def bench_exp110(folder: Path, repeats: int, folds: int, epochs: int, first_repeat: int = 0) -> None:
     """FBA baseline, FluxNetworkRegressor and a plain MLP on EXP110; prints a markdown table."""
     from sklearn.metrics import r2_score
     from sklearn.model_selection import KFold
@@ -99,14 +103,17 @@ def bench_exp110(folder: Path, repeats: int, folds: int, epochs: int) -> None:
     q2_fba = r2_score(y, fba[BIOMASS])
     print(f"| FBA baseline (pFBA, binn-graph condition_fluxes) | {q2_fba:.3f} | "
           f"r {np.corrcoef(y, fba[BIOMASS])[0, 1]:.3f} | {time.perf_counter() - t:.1f} s |")
+    if repeats == 0:
+        return
     X = amn_uptake(medium) / 2.5  # the levels, with the baseline's floor for absent sources
     rows = {"FluxNetworkRegressor (mass balance)": [], "plain MLP (sklearn, same inputs)": []}
     t = time.perf_counter()
-    for rep in range(repeats):
+    for rep in range(first_repeat, first_repeat + repeats):
         preds = {k: np.zeros(len(y)) for k in rows}
         for train, test in KFold(folds, shuffle=True, random_state=rep).split(X):
             net = FluxNetworkRegressor(model, inputs=list(X.columns), output=BIOMASS, uptake_scale=2.5,
-                                       close_uptakes=True, max_epochs=epochs, random_state=rep)
+                                       close_uptakes=True, hidden=(128,), weight_decay=1e-4, bound_weight=0.1,
+                                       max_epochs=epochs, random_state=rep)
             preds["FluxNetworkRegressor (mass balance)"][test] = net.fit(X.iloc[train], y[train]).predict(X.iloc[test])
             mlp = make_pipeline(StandardScaler(), MLPRegressor(hidden_layer_sizes=(64,), max_iter=2000, random_state=rep))
             preds["plain MLP (sklearn, same inputs)"][test] = mlp.fit(X.iloc[train], y[train]).predict(X.iloc[test])
@@ -122,6 +129,50 @@ def bench_exp110(folder: Path, repeats: int, folds: int, epochs: int) -> None:
           f"{float(net.bound_violation(X.iloc[test]).mean()):.2e} | |")
 
 
+def bench_amortised(n_train: int, n_test: int, epochs: int, seed: int = 0) -> None:
+    """FluxSurrogate on iJO1366 media: per-condition time and error against the batched LP; prints a table."""
+    from cobra.io import load_model
+
+    from binn_graph.metabolic.amortised import FluxSurrogate
+
+    model = load_model("iJO1366")
+    inputs = ["EX_glc__D_e", "EX_o2_e", "EX_fru_e", "EX_ac_e", "EX_succ_e", "EX_lac__D_e", "EX_glyc_e"]
+    rng = np.random.default_rng(seed)
+    n = n_train + n_test
+    X = pd.DataFrame(rng.uniform(0, 10, (n, len(inputs))) * (rng.random((n, len(inputs))) < 0.4), columns=inputs,
+                     index=[f"c{i}" for i in range(n)])
+    X["EX_glc__D_e"] = rng.uniform(1, 10, n)
+    X["EX_o2_e"] = rng.uniform(0, 20, n)
+    t = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MetabolicWarning)
+        fluxes = condition_fluxes(model, method="fba", pfba=True, medium=X)
+    lp_time = (time.perf_counter() - t) / n
+    ok = (fluxes.attrs["status"] == "optimal").to_numpy()
+    X, fluxes = X[ok], fluxes[ok]
+    train, test = X.index[:n_train], X.index[n_train:]
+    t = time.perf_counter()
+    surrogate = FluxSurrogate(model, inputs=inputs, max_epochs=epochs, random_state=seed).fit(X.loc[train],
+                                                                                             fluxes.loc[train])
+    fit_time = time.perf_counter() - t
+    surrogate.fluxes(X.loc[test[:10]])  # warm-up
+    t = time.perf_counter()
+    predicted = surrogate.fluxes(X.loc[test])
+    net_time = (time.perf_counter() - t) / len(test)
+    truth = fluxes.loc[test]
+    growth = IJO_BIOMASS
+    rel = np.linalg.norm(predicted - truth, axis=1) / np.linalg.norm(truth, axis=1)
+    mae = np.abs(predicted[growth] - truth[growth]).mean()
+    S = surrogate.model_.balance
+    print(f"| iJO1366, {len(train)} training / {len(test)} test media ({len(inputs)} uptakes) | LP (batched pFBA) "
+          f"{1e3 * lp_time:.2f} ms/condition | network {1e3 * net_time:.3f} ms/condition | "
+          f"{lp_time / net_time:.0f}× |")
+    print(f"| | growth MAE {mae:.4f} h⁻¹ (truth mean {truth[growth].mean():.3f}), r "
+          f"{np.corrcoef(predicted[growth], truth[growth])[0, 1]:.3f} | median relative L2 flux error "
+          f"{np.median(rel):.3f} | max abs(S v) {S.residual(predicted.to_numpy()):.1e}; mean bound penalty "
+          f"{surrogate.bound_violation(X.loc[test]).mean():.2e}; fit {fit_time:.0f} s |")
+
+
 def main(argv=None) -> None:
     """Command line: ``batch`` or ``exp110``."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -131,14 +182,21 @@ def main(argv=None) -> None:
     b.add_argument("--naive", type=int, default=100)
     e = sub.add_parser("exp110")
     e.add_argument("folder", type=Path)
-    e.add_argument("--repeats", type=int, default=3)
+    e.add_argument("--repeats", type=int, default=3, help="cross-validation repeats (0: the FBA baseline only)")
     e.add_argument("--folds", type=int, default=10)
-    e.add_argument("--epochs", type=int, default=300)
+    e.add_argument("--epochs", type=int, default=500)
+    e.add_argument("--first-repeat", type=int, default=0, help="seed of the first repeat (run repeats in parallel)")
+    a = sub.add_parser("amortised")
+    a.add_argument("--train", type=int, default=1000)
+    a.add_argument("--test", type=int, default=300)
+    a.add_argument("--epochs", type=int, default=80)
     args = parser.parse_args(argv)
     if args.what == "batch":
         bench_batch(args.samples, args.naive)
+    elif args.what == "amortised":
+        bench_amortised(args.train, args.test, args.epochs)
     else:
-        bench_exp110(args.folder, args.repeats, args.folds, args.epochs)
+        bench_exp110(args.folder, args.repeats, args.folds, args.epochs, args.first_repeat)
 
 
 if __name__ == "__main__":
