@@ -1,0 +1,238 @@
+"""Scale-out benchmarks (issue 19): parallel null refits, DDP step time, a streaming genotype epoch, a projection.
+
+* ``null``: 20 rewired-null refits of a BINNClassifier on AKI (bundled Reactome + AKI cohort), ``n_jobs=1`` against
+  ``n_jobs=2``; the p-values must be identical.
+* ``ddp``: training step time of 1 process against 2 gloo processes (``torch.multiprocessing`` on this machine) at
+  the same global batch, on AKI-sized inputs of the full Reactome graph.
+* ``stream``: simulated SNPs written as a PLINK ``.bed`` under ``--dir``, then one pass of statistics and one
+  training epoch streamed from disk (int8 sample batches → standardised → SNP → gene sparse layer → phenotype), each
+  size in a fresh process so its peak RSS is its own.
+
+Usage::
+
+    python benchmarks/bench_scale_out.py null [--n-null 20]
+    python benchmarks/bench_scale_out.py ddp [--samples 4096 --batch 256 --epochs 3]
+    python benchmarks/bench_scale_out.py stream --dir /tmp/bed [--snps 100000 --samples 2000 4000 8000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+
+# ---------------------------------------------------------------- null refits
+def bench_null(n_null: int, jobs: list[int], max_epochs: int) -> dict:
+    """Time ``explain(..., null="rewire", n_null=n_null)`` for each ``n_jobs``; p-values compared."""
+    from binn_graph import BINNClassifier
+    from binn_graph.attribution.explain import explain
+    from binn_graph.datasets import load_aki
+    from kg.datasets import reactome_files
+    from kg.sources import reactome
+
+    aki = load_aki()
+    graph = reactome.load(**reactome_files())
+    clf = BINNClassifier(graph, max_epochs=max_epochs, random_state=0, empty_columns="report").fit(aki.X, aki.y)
+    out, p = {}, {}
+    for n_jobs in jobs:
+        clf.set_params(n_jobs=n_jobs)
+        start = time.perf_counter()
+        table = explain(clf, aki.X, null="rewire", n_null=n_null, X_train=aki.X, y_train=aki.y, random_state=0,
+                        null_types="pathway")
+        out[f"n_jobs={n_jobs} s"] = round(time.perf_counter() - start, 2)
+        p[n_jobs] = table.sort_values("node_id")["p_value"].to_numpy()
+    out["identical p-values"] = all(np.array_equal(p[jobs[0]], v, equal_nan=True) for v in p.values())
+    out["speed-up"] = round(out[f"n_jobs={jobs[0]} s"] / out[f"n_jobs={jobs[-1]} s"], 2)
+    return out
+
+
+# ---------------------------------------------------------------- DDP step time
+def _ddp_rank(rank: int, world: int, folder: str, samples: int, batch: int, epochs: int) -> None:
+    import torch
+    import torch.distributed as dist
+
+    torch.set_num_threads(1)
+    if world > 1:
+        dist.init_process_group("gloo", init_method=f"file://{folder}/store", rank=rank, world_size=world)
+    try:
+        from binn_graph import BINN, Architecture
+        from binn_graph.datasets import load_aki
+        from binn_graph.training import Trainer
+        from kg.datasets import reactome_files
+        from kg.sources import reactome
+
+        aki = load_aki()
+        arch = Architecture.from_graph(reactome.load(**reactome_files()), "protein", list(aki.X.columns))
+        torch.manual_seed(0)
+        model = BINN(arch, n_outputs=1)
+        g = torch.Generator().manual_seed(1)
+        X = torch.randn(samples, len(arch.input_ids), generator=g)
+        y = (X[:, :10].sum(1, keepdim=True) > 0).float()
+        trainer = Trainer(max_epochs=1, batch_size=batch, lr=1e-3, scheduler=None, progress=False)
+        trainer.fit(model, torch.nn.BCEWithLogitsLoss(), X, y)  # warm-up epoch
+        trainer.max_epochs = epochs
+        if world > 1:
+            dist.barrier()
+        start = time.perf_counter()
+        trainer.fit(model, torch.nn.BCEWithLogitsLoss(), X, y)
+        seconds = time.perf_counter() - start
+        if rank == 0:
+            steps = epochs * ((samples + batch - 1) // batch)
+            Path(folder, f"world{world}.json").write_text(json.dumps({"seconds": seconds, "steps": steps}))
+    finally:
+        if world > 1:
+            dist.destroy_process_group()
+
+
+def bench_ddp(samples: int, batch: int, epochs: int) -> dict:
+    """Step time of 1 and 2 processes, same global batch."""
+    import torch.multiprocessing as mp
+
+    out = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for world in (1, 2):
+            mp.spawn(_ddp_rank, args=(world, folder, samples, batch, epochs), nprocs=world, join=True)
+            run = json.loads(Path(folder, f"world{world}.json").read_text())
+            out[f"{world} process step ms"] = round(1000 * run["seconds"] / run["steps"], 2)
+    out["speed-up"] = round(out["1 process step ms"] / out["2 process step ms"], 2)
+    return out
+
+
+# ---------------------------------------------------------------- streaming epoch
+def write_bed(path: Path, n_samples: int, n_snps: int, seed: int = 0, chunk: int = 5_000) -> None:
+    """A simulated SNP-major PLINK set: genotype codes hom A1 / het / hom A2 with frequencies ¼ ½ ¼, 1 % missing;
+    written ``chunk`` SNPs at a time (uint8 draws, so the writer's memory stays small)."""
+    rng = np.random.default_rng(seed)
+    per_snp = (n_samples + 3) // 4
+    with open(path.with_suffix(".bed"), "wb") as out:
+        out.write(bytes([0x6C, 0x1B, 0x01]))
+        for start in range(0, n_snps, chunk):
+            m = min(chunk, n_snps - start)
+            u = rng.integers(0, 200, size=(m, per_snp * 4), dtype=np.uint8)
+            # PLINK codes: 00 hom A1, 10 het, 11 hom A2, 01 missing
+            c = np.where(u < 2, 0b01, np.where(u < 51, 0b00, np.where(u < 151, 0b10, 0b11))).astype(np.uint8)
+            c[:, n_samples:] = 0
+            packed = c[:, 0::4] | (c[:, 1::4] << 2) | (c[:, 2::4] << 4) | (c[:, 3::4] << 6)
+            out.write(packed.tobytes())
+    with open(path.with_suffix(".fam"), "w") as fam:
+        fam.writelines(f"f{i}\ts{i}\t0\t0\t0\t-9\n" for i in range(n_samples))
+    with open(path.with_suffix(".bim"), "w") as bim:
+        bim.writelines(f"1\trs{j}\t0\t{j + 1}\tA\tG\n" for j in range(n_snps))
+
+
+def _peak_rss_gb() -> float:
+    """This process's peak resident memory (``VmHWM``: unlike ``ru_maxrss`` it is not inherited across exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024 / 1e9
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
+
+
+def stream_epoch(bed: Path, batch: int, snps_per_gene: int) -> dict:
+    """One statistics pass and one training epoch streamed from ``bed``; times and this process's peak RSS."""
+    import torch
+
+    from binn_graph.genomic import PlinkGenotypes
+    from binn_graph.nn import EdgeLinear
+
+    torch.set_num_threads(1)
+    out = {}
+    with PlinkGenotypes(bed) as geno:
+        n, m = geno.n_samples, geno.n_snps
+        start = time.perf_counter()
+        stats = geno.statistics(batch_size=batch)
+        out["stats_s"] = time.perf_counter() - start
+        genes = m // snps_per_gene
+        edge_index = torch.stack([torch.arange(m), torch.arange(m) // snps_per_gene])
+        torch.manual_seed(0)
+        layer, head = EdgeLinear(m, genes, edge_index), torch.nn.Linear(genes, 1)
+        params = list(layer.parameters()) + list(head.parameters())
+        optimizer = torch.optim.Adam(params, lr=1e-3)
+        phenotype = torch.randn(n, 1, generator=torch.Generator().manual_seed(0))
+        order = np.random.default_rng(0).permutation(n)
+        start = time.perf_counter()
+        steps = 0
+        for start_row in range(0, n, batch):
+            rows = np.sort(order[start_row:start_row + batch])  # a shuffled batch, read in file order
+            x = torch.from_numpy(stats.standardize(geno.read(rows)))
+            optimizer.zero_grad(set_to_none=True)
+            hidden = torch.tanh(layer(x.T.contiguous()))  # node-major [genes, batch]
+            loss = torch.nn.functional.mse_loss(head(hidden.T), phenotype[rows])
+            loss.backward()
+            optimizer.step()
+            steps += 1
+        out["epoch_s"] = time.perf_counter() - start
+    out.update(samples=n, snps=m, steps=steps, bed_gb=bed.stat().st_size / 1e9, peak_rss_gb=_peak_rss_gb())
+    return out
+
+
+def bench_stream(folder: Path, snps: int, samples: list[int], batch: int, snps_per_gene: int, keep: bool) -> list:
+    """Each size: write the .bed (timed), then stream it in a fresh process."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for n in samples:
+        bed = folder / f"sim_{snps}x{n}.bed"
+        start = time.perf_counter()
+        if not bed.exists():
+            write_bed(bed, n, snps)
+        write_s = time.perf_counter() - start
+        result = subprocess.run([sys.executable, __file__, "stream-one", str(bed), "--batch", str(batch),
+                                 "--snps-per-gene", str(snps_per_gene)], capture_output=True, text=True, check=True)
+        row = json.loads(result.stdout.strip().splitlines()[-1])
+        row["write_s"] = write_s
+        row["epoch_ms_per_sample"] = 1000 * row["epoch_s"] / n
+        rows.append({k: round(v, 3) if isinstance(v, float) else v for k, v in row.items()})
+        print(json.dumps(rows[-1]), flush=True)
+        if not keep:
+            for suffix in (".bed", ".bim", ".fam"):
+                bed.with_suffix(suffix).unlink()
+    return rows
+
+
+def main(argv=None) -> None:
+    """Command line: one benchmark per sub-command; prints JSON."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="part", required=True)
+    null = sub.add_parser("null")
+    null.add_argument("--n-null", type=int, default=20)
+    null.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
+    null.add_argument("--max-epochs", type=int, default=200)
+    ddp = sub.add_parser("ddp")
+    ddp.add_argument("--samples", type=int, default=4096)
+    ddp.add_argument("--batch", type=int, default=256)
+    ddp.add_argument("--epochs", type=int, default=3)
+    stream = sub.add_parser("stream")
+    stream.add_argument("--dir", type=Path, required=True, help="folder for the simulated .bed files")
+    stream.add_argument("--snps", type=int, default=100_000)
+    stream.add_argument("--samples", type=int, nargs="+", default=[2000, 4000, 8000])
+    stream.add_argument("--batch", type=int, default=256)
+    stream.add_argument("--snps-per-gene", type=int, default=50)
+    stream.add_argument("--keep", action="store_true", help="keep the simulated files")
+    one = sub.add_parser("stream-one")
+    one.add_argument("bed", type=Path)
+    one.add_argument("--batch", type=int, default=256)
+    one.add_argument("--snps-per-gene", type=int, default=50)
+    args = parser.parse_args(argv)
+    if args.part == "null":
+        print(json.dumps(bench_null(args.n_null, args.jobs, args.max_epochs), indent=1))
+    elif args.part == "ddp":
+        print(json.dumps(bench_ddp(args.samples, args.batch, args.epochs), indent=1))
+    elif args.part == "stream":
+        bench_stream(args.dir, args.snps, args.samples, args.batch, args.snps_per_gene, args.keep)
+    else:
+        print(json.dumps(stream_epoch(args.bed, args.batch, args.snps_per_gene)))
+
+
+if __name__ == "__main__":
+    main()
