@@ -3,6 +3,7 @@ bad inputs that each give the project's one-line error, never a traceback."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 
 import pandas as pd
@@ -11,7 +12,8 @@ import pytest
 from binn_graph.cli import main
 from tests.test_cli_bad_input import _argv
 
-pytest.importorskip("corneto")
+# a mark, not importorskip: tests/test_cli_bad_input.py imports this module for its CASES even without CORNETO
+pytestmark = pytest.mark.skipif(importlib.util.find_spec("corneto") is None, reason="CORNETO is not installed")
 
 SIF = "L\t1\tA\nL\t1\tB\nA\t1\tC\nB\t-1\tC\nC\t1\tD\nD\t-1\tA\nB\t-1\tE\nA\t1\tE\nX\t1\tY\n"
 
