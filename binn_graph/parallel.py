@@ -20,6 +20,11 @@ Guarantees
   :class:`ParallelTaskError` with the task's name and the original error; :func:`run_tasks` returns only when every
   task succeeded, so callers write their outputs after it returns.
 
+Adopting it for a new loop (per-sample degradation fits, per-condition models): move the loop body into a
+module-level function of one task's arguments, draw any randomness first, and call
+``run_tasks(fit_one, [(sample, data, seed) ...], n_jobs=n_jobs, star=True, names=sample_ids, desc="degradation fits")``;
+write outputs after it returns.
+
 Example
 -------
 >>> run_tasks(pow, [(2, 3), (3, 2)], n_jobs=1, star=True)
@@ -39,10 +44,7 @@ from ._progress import progress
 from .errors import BINNError
 from .threads import intra_op_threads
 
-__all__ = ["run_tasks", "task_seeds", "ParallelTaskError", "N_JOBS_CONSTRAINT"]
-
-#: scikit-learn ``_parameter_constraints`` entry of an ``n_jobs`` parameter: None, or a non-zero integer.
-N_JOBS_CONSTRAINT = [int, None]
+__all__ = ["run_tasks", "task_seeds", "check_n_jobs", "ParallelTaskError"]
 
 
 class ParallelTaskError(BINNError, RuntimeError):
