@@ -44,7 +44,7 @@ from ._progress import progress
 from .errors import BINNError
 from .threads import intra_op_threads
 
-__all__ = ["run_tasks", "task_seeds", "check_n_jobs", "ParallelTaskError"]
+__all__ = ["run_tasks", "task_seeds", "check_n_jobs", "in_task", "ParallelTaskError"]
 
 
 class ParallelTaskError(BINNError, RuntimeError):
@@ -81,8 +81,17 @@ def check_n_jobs(n_jobs) -> int | None:
     raise ParameterError(f"n_jobs must be None or a non-zero integer (-1: every core), not {n_jobs!r}")
 
 
+_depth = [0]  # tasks of run_tasks running in this process
+
+
+def in_task() -> bool:
+    """True while this process runs a task of :func:`run_tasks` (its fits then never join a distributed run)."""
+    return _depth[0] > 0
+
+
 def _run_one(function: Callable, task: Any, name: str, star: bool, threads: int | None):
     """One task in a worker: torch limited to ``threads`` intra-op threads; a failure re-raised naming the task."""
+    _depth[0] += 1
     try:
         with intra_op_threads(threads):
             return function(*task) if star else function(task)
@@ -92,6 +101,8 @@ def _run_one(function: Callable, task: Any, name: str, star: bool, threads: int 
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
         raise ParallelTaskError(name, f"{type(exc).__name__}: {exc}") from exc
+    finally:
+        _depth[0] -= 1
 
 
 def run_tasks(function: Callable, tasks: Iterable, *, n_jobs: int | None = None, names: Sequence[str] | None = None,

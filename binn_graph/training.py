@@ -96,13 +96,16 @@ def distributed_context() -> DistributedContext | None:
     """The distributed run this process belongs to, or None for a single process.
 
     Uses the initialised default process group; otherwise, when torchrun's environment says ``WORLD_SIZE > 1``,
-    initialises it (``env://``; ``nccl`` when CUDA is available, else ``gloo``).
+    initialises it (``env://``; ``nccl`` when CUDA is available, else ``gloo``). Inside a task of
+    :func:`binn_graph.parallel.run_tasks` (a worker process inherits torchrun's environment) training is local.
     """
     import os
 
     import torch.distributed as dist
 
-    if not dist.is_available():
+    from .parallel import in_task
+
+    if not dist.is_available() or in_task():  # a refit run by binn_graph.parallel is one whole, local fit
         return None
     if not dist.is_initialized():
         if int(os.environ.get("WORLD_SIZE", "1")) <= 1:

@@ -94,3 +94,18 @@ def test_cuda_fit_matches_cpu_within_float_tolerance():
         gpu = BINNRegressor(graph, **{**PARAMS, "norm": norm}, device="cuda").fit(X, y)
         assert next(gpu.model_.parameters()).device.type == "cpu" and gpu.model_.use_engine  # back on the CPU
         np.testing.assert_allclose(gpu.predict(X), cpu.predict(X), rtol=1e-3, atol=1e-4)
+
+
+def _context_in_task(_):
+    return distributed_context()
+
+
+def test_refits_run_by_run_tasks_never_join_a_distributed_run(monkeypatch):
+    from binn_graph.parallel import in_task, run_tasks
+
+    monkeypatch.setenv("WORLD_SIZE", "2")  # as a worker launched under torchrun inherits it
+    monkeypatch.setenv("RANK", "0")
+    assert run_tasks(_context_in_task, [0, 1], n_jobs=1) == [None, None] and not in_task()
+    monkeypatch.delenv("MASTER_ADDR", raising=False)
+    with pytest.raises(ValueError, match="MASTER_ADDR"):  # outside a task the same environment means torchrun
+        distributed_context()
