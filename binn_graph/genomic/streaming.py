@@ -218,18 +218,26 @@ class PlinkGenotypes:
         index = (rows, slice(None) if snps is None else snps)  # bed-reader: a lone index selects SNPs
         return self._reader.read(index=index, dtype="int8", order="C", num_threads=self.num_threads)
 
-    def batches(self, batch_size: int, *, order=None, snps=None) -> Iterator[tuple[pd.Index, np.ndarray]]:
+    def batches(self, batch_size: int, *, order=None, snps=None,
+                shard: tuple[int, int] | None = None) -> Iterator[tuple[pd.Index, np.ndarray]]:
         """Yield ``(sample ids, int8 [batch, SNPs])`` over every sample, ``batch_size`` at a time.
 
         ``order`` (sample positions, e.g. a shuffled permutation or a training fold) replaces the file order; only
-        one batch is in memory at a time.
+        one batch is in memory at a time. ``shard=(rank, world_size)`` yields only this rank's share of each global
+        batch (its samples ``rank, rank + world_size, …``, the split :class:`~binn_graph.training.Trainer` uses under
+        torchrun), so each data-parallel worker reads only its own samples from disk.
         """
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, not {batch_size}")
+        rank, world = (0, 1) if shard is None else (int(shard[0]), int(shard[1]))
+        if not 0 <= rank < world:
+            raise ValueError(f"shard must be (rank, world_size) with 0 ≤ rank < world_size, not {shard!r}")
         positions = np.arange(self.n_samples) if order is None else np.asarray(order)
         for start in range(0, len(positions), batch_size):
-            chunk = positions[start:start + batch_size]
-            contiguous = order is None or bool(len(chunk) and (np.diff(chunk) == 1).all())
+            chunk = positions[start:start + batch_size][rank::world]
+            if not len(chunk):
+                continue
+            contiguous = (order is None and world == 1) or bool((np.diff(chunk) == 1).all())
             rows = slice(int(chunk[0]), int(chunk[-1]) + 1) if contiguous and len(chunk) else chunk
             yield self.samples[chunk], self.read(rows, snps)
 
