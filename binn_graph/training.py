@@ -8,7 +8,7 @@ caller, and the Trainer shuffles with its own ``torch.Generator`` seeded from
 ``seed``, so the same seed gives the same weights and predictions.
 
 Distributed data-parallel training (``torch.distributed``)
----------------------------------------------------------
+----------------------------------------------------------
 Launched by ``torchrun --nproc_per_node=N`` (or in any initialised process group), :meth:`Trainer.fit` trains
 data-parallel with no change to the caller (the estimators and ``binn-graph train`` included):
 

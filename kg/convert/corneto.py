@@ -111,7 +111,10 @@ def to_corneto(
     undirected_relations:
         Relations whose edges become undirected (as do edges with ``directed=False``).
 
-    Raises :class:`CornetoMissingError` when CORNETO is not installed.
+    Raises
+    ------
+    CornetoMissingError
+        When CORNETO is not installed.
     """
     require_corneto()
     from corneto.graph import EdgeType, Graph
