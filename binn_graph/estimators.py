@@ -87,7 +87,7 @@ _PARAMETERS_DOC = """
         Samples per optimiser step.
     lr : float, default 1e-2
         Adam's learning rate, halved on a validation plateau.
-    weight_decay : float, default 1e-2
+    weight_decay : float, default 0.1
         Adam's coupled L2 on every parameter, batch-norm scales included: it prunes nodes whose signal is weak
         (their importance is then 0; see :meth:`binn_graph.training.Trainer.optimizer`).
     l1, l2 : float, default 0.0
@@ -263,7 +263,7 @@ class BINNEstimator(BaseEstimator):
                  mode: str = "dag", n_levels: int | None = None, node_width: int | dict = 1,
                  activation: str = "tanh", norm: str | None = "batch", dropout: float = 0.0, heads: str = "root",
                  impute: str = "mean", scale: bool = True, max_epochs: int = 200, batch_size: int = 32,
-                 lr: float = 1e-2, weight_decay: float = 1e-2, l1: float = 0.0, l2: float = 0.0, patience: int = 20,
+                 lr: float = 1e-2, weight_decay: float = 1e-1, l1: float = 0.0, l2: float = 0.0, patience: int = 20,
                  validation_fraction: float = 0.2, strict: bool = False, empty_columns: str = "warn",
                  kernel: str = "auto", node_hidden: dict | None = None, subnetwork_activation: str = "sigmoid",
                  integrator: list | None = None, target_type: str = "pathway",
@@ -571,7 +571,7 @@ class BINNClassifier(ClassifierMixin, BINNEstimator):
                  mode: str = "dag", n_levels: int | None = None, node_width: int | dict = 1,
                  activation: str = "tanh", norm: str | None = "batch", dropout: float = 0.0, heads: str = "root",
                  impute: str = "mean", scale: bool = True, max_epochs: int = 200, batch_size: int = 32,
-                 lr: float = 1e-2, weight_decay: float = 1e-2, l1: float = 0.0, l2: float = 0.0, patience: int = 20,
+                 lr: float = 1e-2, weight_decay: float = 1e-1, l1: float = 0.0, l2: float = 0.0, patience: int = 20,
                  validation_fraction: float = 0.2, class_weight: str | dict | None = None, strict: bool = False,
                  empty_columns: str = "warn", kernel: str = "auto", node_hidden: dict | None = None,
                  subnetwork_activation: str = "sigmoid", integrator: list | None = None, target_type: str = "pathway",
