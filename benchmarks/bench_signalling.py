@@ -268,6 +268,23 @@ def cmd_keggnet(args) -> None:
                       "seconds": time.perf_counter() - start, "load": os.getloadavg()[0]}))
 
 
+def cmd_spiked(args) -> None:
+    from binn_graph.signalling import spiked_edge_test
+
+    graph, X, Y, _ = load_screen(Path(args.data))
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = spiked_edge_test(SignalingNetwork(graph, max_epochs=args.epochs, lr=args.lr, random_state=0), X, Y,
+                                  n_spiked=args.n_spiked, n_permutations=args.permutations, random_state=0)
+    spiked = result.edges[result.edges["spiked"]]["weight"].abs()
+    real = result.edges[~result.edges["spiked"]]["weight"].abs()
+    print(json.dumps({"n_spiked": result.n_spiked, "n_real": result.n_real, "epochs": args.epochs, "auc": result.auc,
+                      "p_value": result.p_value, "median_abs_weight_real": float(real.median()),
+                      "median_abs_weight_spiked": float(spiked.median()), "seconds": time.perf_counter() - start,
+                      "load": os.getloadavg()[0]}))
+
+
 def main(argv=None) -> None:
     """Command line of the benchmark (see the module docstring)."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -299,8 +316,15 @@ def main(argv=None) -> None:
     kg_.add_argument("--lr", type=float, default=5e-3)
     kg_.add_argument("--batch-size", type=int, default=10)
     kg_.add_argument("--max-iter", type=int, default=150)
+    sk = sub.add_parser("spiked")
+    sk.add_argument("--data", required=True)
+    sk.add_argument("--n-spiked", type=int, default=100)
+    sk.add_argument("--epochs", type=int, default=200)
+    sk.add_argument("--lr", type=float, default=1e-3)
+    sk.add_argument("--permutations", type=int, default=2000)
     args = parser.parse_args(argv)
-    {"cv": cmd_cv, "speed": cmd_speed, "_speed_worker": cmd_speed_worker, "keggnet": cmd_keggnet}[args.command](args)
+    {"cv": cmd_cv, "speed": cmd_speed, "_speed_worker": cmd_speed_worker, "keggnet": cmd_keggnet,
+     "spiked": cmd_spiked}[args.command](args)
 
 
 if __name__ == "__main__":
