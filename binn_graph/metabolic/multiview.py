@@ -122,13 +122,14 @@ class LateFusionRegressor(RegressorMixin, BaseEstimator):
         self.gene_estimator = gene_estimator
         self.flux_estimator = flux_estimator
 
-    def _split(self, X: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    def split(self, X: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """``(gene columns, flux columns)`` of ``X`` (flux columns start with ``flux:``)."""
         flux = [c for c in X.columns if str(c).startswith(FLUX_PREFIX)]
         return X.drop(columns=flux), X[flux]
 
     def fit(self, X: pd.DataFrame, y) -> "LateFusionRegressor":
         """Fit both views on their columns of ``X`` (``flux:`` columns are the flux view)."""
-        genes, fluxes = self._split(X)
+        genes, fluxes = self.split(X)
         self.gene_model_ = clone(self.gene_estimator).fit(genes, y)
         self.flux_model_ = clone(self.flux_estimator).fit(fluxes, y)
         return self
@@ -136,5 +137,5 @@ class LateFusionRegressor(RegressorMixin, BaseEstimator):
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         """Mean of the two views' predictions."""
         check_fitted(self, "flux_model_")
-        genes, fluxes = self._split(X)
+        genes, fluxes = self.split(X)
         return 0.5 * (self.gene_model_.predict(genes) + self.flux_model_.predict(fluxes))

@@ -4,6 +4,7 @@ import logging
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 
 pytest.importorskip("cobra")
@@ -47,3 +48,25 @@ def test_simulation_plants_an_identifiable_flux_signal(mitocore):
     assert np.corrcoef(z.mean(axis=1), y)[0, 1] > 0.99  # noise sd 0.1 on a unit-variance signal
     assert len(sim["reactions"]) >= 2
     assert list(flux_columns(fluxes.iloc[:, :2]).columns) == [f"flux:{r}" for r in fluxes.columns[:2]]
+
+
+def test_the_flux_view_carries_the_planted_signal(mitocore):
+    from sklearn.metrics import r2_score
+
+    from binn_graph import BINNRegressor
+    from binn_graph.metabolic.multiview import LateFusionRegressor
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sim = simulate_multiview(mitocore, 300, random_state=0)
+        fluxes = sim["fluxes"]
+        fluxes = fluxes.loc[:, fluxes.std() > 1e-6 * (1 + fluxes.abs().max())]  # constant fluxes carry nothing
+        X = pd.concat([sim["expression"], flux_columns(fluxes)], axis=1)
+        y = sim["y"]
+        graph = metabolic_binn_graph(mitocore)
+        kw = dict(max_epochs=400, weight_decay=0.0, patience=50, random_state=0)
+        late = LateFusionRegressor(BINNRegressor(graph, input_type="gene", **kw),
+                                   BINNRegressor(graph, input_type="flux", **kw)).fit(X.iloc[:220], y.iloc[:220])
+    genes, flux = late.split(X.iloc[220:])
+    assert r2_score(y.iloc[220:], late.flux_model_.predict(flux)) > 0.9  # the planted flux signal is found
+    assert r2_score(y.iloc[220:], late.gene_model_.predict(genes)) < 0.3  # expression alone does not carry it
