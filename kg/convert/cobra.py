@@ -19,7 +19,13 @@ species gets the ``EX_<species>`` exchange reaction cobrapy adds. Subsystems
 become :class:`cobra.core.Group` objects. Attributes cobrapy has no field for
 (modifiers, KEGG ids, ``reversible`` as written) travel in the ``notes`` of the
 objects under ``kg:`` keys, so :func:`from_cobra` restores them:
-``from_cobra(to_cobra(g, cobra_ids=False))`` equals ``g`` (see the tests).
+``from_cobra(to_cobra(g, cobra_ids=False))`` equals ``g`` (see the tests); a bound
+the file left unset is remembered as unset while it keeps cobrapy's default.
+
+One known difference from cobrapy: for FBC version 1 files cobrapy converts to FBC 2
+through libsbml, whose generated gene-product ids spell digits out
+(``gp_b__THREE____NINE____ONE____SIX__`` for ``b3916``); the adapter keeps the
+genes as the file names them, so the rules agree up to that renaming.
 """
 
 from __future__ import annotations
@@ -149,6 +155,9 @@ def to_cobra(graph: KnowledgeGraph, *, cobra_ids: bool = True, model_id: str = "
         r.bounds = (config.lower_bound if _missing(lb) else float(lb), config.upper_bound if _missing(ub) else float(ub))
         r.add_metabolites(stoich.get(rid, {}))
         r.notes = _notes(pd.Series(row), _REACTION_FIELDS)
+        for side, value, default in (("lower", lb, config.lower_bound), ("upper", ub, config.upper_bound)):
+            if _missing(value):  # the file set no bound: cobrapy's default, remembered as unset
+                r.notes[f"kg:unset_{side}_bound"] = json.dumps(default)
         rule = row.get("gene_rule")
         if not _missing(rule) and rule:
             r.gene_reaction_rule = " ".join(f_gene(t) if t not in ("and", "or") else t
@@ -199,7 +208,8 @@ def _decode(notes: dict) -> dict:
     out = {}
     for key, value in (notes or {}).items():
         if key.startswith("kg:") and key not in (BOUNDARY_NOTE, "kg:modifiers", "kg:default_bounds",
-                                                           "kg:gene_rule_text"):
+                                                           "kg:gene_rule_text", "kg:unset_lower_bound",
+                                                           "kg:unset_upper_bound"):
             try:
                 out[key[3:]] = json.loads(value)
             except (TypeError, ValueError):
@@ -252,6 +262,10 @@ def from_cobra(model: "cobra.Model", *, database: str = "cobra") -> KnowledgeGra
                "lower_bound": float(r.lower_bound), "upper_bound": float(r.upper_bound),
                "objective_coefficient": float(coefficients.get(r.id, 0.0)),
                "objective_direction": direction if r.id in coefficients else None}
+        for side in ("lower", "upper"):
+            key = f"kg:unset_{side}_bound"
+            if key in (r.notes or {}) and row[f"{side}_bound"] == json.loads(r.notes[key]):
+                row[f"{side}_bound"] = np.nan  # still the default the file left unset
         extra = _decode(r.notes)
         if not from_graph:
             extra["reversible"] = bool(r.reversibility)

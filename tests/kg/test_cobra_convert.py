@@ -1,6 +1,7 @@
 """KnowledgeGraph ↔ cobra.Model: the SBML adapter and cobrapy agree on every model both read, and nothing is lost."""
 
 import logging
+from pathlib import Path
 
 import pytest
 
@@ -58,12 +59,23 @@ def test_mitocore_level2_agrees_with_cobrapy():
     assert (graph.nodes("reaction")["objective_coefficient"] == 0).all()  # MitoCore declares no objective
 
 
-@pytest.mark.parametrize("which", ["textbook", "mitocore"])
+FIXTURES = Path(__file__).resolve().parents[1] / "data"
+
+
+@pytest.mark.parametrize("which", ["textbook", "mitocore", "cobra_l2_notes_mini.xml", "l3_fbc1_mini.xml",
+                                   "ecoli_core_mini_l3fbc.xml"])
 def test_graph_cobra_graph_round_trip_is_lossless(which, textbook_file):
-    path = textbook_file if which == "textbook" else data_path("metabolic/mitocore_v1.01.xml.gz")
+    path = {"textbook": textbook_file, "mitocore": data_path("metabolic/mitocore_v1.01.xml.gz")}.get(
+        which, FIXTURES / which)
     graph = sbml.load(path)
     back = from_cobra(to_cobra(graph, cobra_ids=False), database="sbml")
     assert back.equals(graph)
+
+
+def test_level2_notes_fixture_agrees_with_cobrapy():
+    # bounds unset in the file take cobrapy's defaults in both readers; gene rules come from the notes
+    path = FIXTURES / "cobra_l2_notes_mini.xml"
+    _assert_same_model(read_sbml_model(str(path)), to_cobra(sbml.load(path)))
 
 
 def test_cobra_graph_cobra_round_trip():
