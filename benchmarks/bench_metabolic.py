@@ -209,6 +209,9 @@ def bench_multiview(n_samples: int, seed: int = 0) -> None:
     kw = dict(max_epochs=400, weight_decay=0.0, patience=50, random_state=seed)
     late = LateFusionRegressor(BINNRegressor(graph, input_type="gene", **kw),
                                BINNRegressor(graph, input_type="flux", **kw)).fit(X.loc[train], y[train])
+    stacked = LateFusionRegressor(BINNRegressor(graph, input_type="gene", **kw),
+                                  BINNRegressor(graph, input_type="flux", **kw), combine="stack").fit(
+        X.loc[train], y[train])
     early = BINNRegressor(graph, input_type=["gene", "flux"], **kw).fit(X.loc[train], y[train])
     genes, flux = late.split(X.loc[test])
 
@@ -225,6 +228,9 @@ def bench_multiview(n_samples: int, seed: int = 0) -> None:
     print(f"| gene view alone | {r2_score(y[test], late.gene_model_.predict(genes)):.3f} | |")
     print(f"| flux view alone | {r2_score(y[test], late.flux_model_.predict(flux)):.3f} | {rank(imp_flux)} |")
     print(f"| late fusion (mean of the two) | {r2_score(y[test], late.predict(X.loc[test])):.3f} | |")
+    w = stacked.weights_
+    print(f"| late fusion (stacked: w_gene {w['gene']:.2f}, w_flux {w['flux']:.2f}) | "
+          f"{r2_score(y[test], stacked.predict(X.loc[test])):.3f} | |")
     print(f"| early fusion (one BINN, two input types) | {r2_score(y[test], early.predict(X.loc[test])):.3f} | "
           f"{rank(imp_early)}; importance by view: gene {views.get('gene', 0):.2f}, flux {views.get('flux', 0):.2f} |")
 

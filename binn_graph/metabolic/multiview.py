@@ -10,7 +10,7 @@ views of each reaction:
 
 Early fusion is one :class:`~binn_graph.BINNRegressor` with ``input_type=["gene", "flux"]`` on the concatenated
 columns (:func:`flux_columns` names the flux columns); late fusion is :class:`LateFusionRegressor`, one BINN per
-view and the mean of their predictions. :func:`view_importance` sums node importances per input type (per view).
+view, predictions averaged or stacked (non-negative weights fit on held-out rows). :func:`view_importance` sums node importances per input type (per view).
 :func:`simulate_multiview` draws data with known truth: expression → E-Flux bounds → fluxes → a phenotype planted on
 the fluxes of one subsystem.
 """
@@ -110,17 +110,29 @@ def view_importance(importance: pd.DataFrame, graph: KnowledgeGraph) -> pd.Serie
 
 
 class LateFusionRegressor(RegressorMixin, BaseEstimator):
-    """Late fusion: one BINN per view (genes; fluxes), prediction = the mean of the two.
+    """Late fusion: one BINN per view (genes; fluxes), predictions combined.
 
     Parameters
     ----------
     gene_estimator, flux_estimator:
         Unfitted :class:`~binn_graph.BINNRegressor` objects (``input_type="gene"`` and ``"flux"``), cloned in fit.
+    combine:
+        ``"mean"``: the average of the two predictions. ``"stack"``: both views are first fit on a
+        ``1 − validation_fraction`` share of the training rows; non-negative least squares on the held-out rows gives
+        ``ŷ = b + w_gene ŷ_gene + w_flux ŷ_flux``; then both views are refit on all rows (``weights_``).
+    validation_fraction:
+        Held-out share for ``"stack"``.
+    random_state:
+        Seeds the stacking split.
     """
 
-    def __init__(self, gene_estimator=None, flux_estimator=None) -> None:
+    def __init__(self, gene_estimator=None, flux_estimator=None, combine: str = "mean",
+                 validation_fraction: float = 0.25, random_state: int | None = 0) -> None:
         self.gene_estimator = gene_estimator
         self.flux_estimator = flux_estimator
+        self.combine = combine
+        self.validation_fraction = validation_fraction
+        self.random_state = random_state
 
     def split(self, X: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         """``(gene columns, flux columns)`` of ``X`` (flux columns start with ``flux:``)."""
@@ -129,13 +141,34 @@ class LateFusionRegressor(RegressorMixin, BaseEstimator):
 
     def fit(self, X: pd.DataFrame, y) -> "LateFusionRegressor":
         """Fit both views on their columns of ``X`` (``flux:`` columns are the flux view)."""
+        from scipy.optimize import nnls
+        from sklearn.model_selection import train_test_split
+
+        from ..errors import ParameterError
+
+        if self.combine not in ("mean", "stack"):
+            raise ParameterError(f"combine must be 'mean' or 'stack', got {self.combine!r}")
+        y = np.asarray(y, dtype=float)
         genes, fluxes = self.split(X)
+        if self.combine == "stack":
+            train, val = train_test_split(np.arange(len(y)), test_size=self.validation_fraction,
+                                          random_state=self.random_state)
+            pg = clone(self.gene_estimator).fit(genes.iloc[train], y[train]).predict(genes.iloc[val])
+            pf = clone(self.flux_estimator).fit(fluxes.iloc[train], y[train]).predict(fluxes.iloc[val])
+            P = np.column_stack([pg, pf])
+            w, _ = nnls(P - P.mean(0), y[val] - y[val].mean())
+            self.weights_ = {"intercept": float(y[val].mean() - P.mean(0) @ w), "gene": float(w[0]),
+                             "flux": float(w[1])}
+        else:
+            self.weights_ = {"intercept": 0.0, "gene": 0.5, "flux": 0.5}
         self.gene_model_ = clone(self.gene_estimator).fit(genes, y)
         self.flux_model_ = clone(self.flux_estimator).fit(fluxes, y)
         return self
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
-        """Mean of the two views' predictions."""
+        """``b + w_gene ŷ_gene + w_flux ŷ_flux`` (``weights_``)."""
         check_fitted(self, "flux_model_")
         genes, fluxes = self.split(X)
-        return 0.5 * (self.gene_model_.predict(genes) + self.flux_model_.predict(fluxes))
+        w = self.weights_
+        return w["intercept"] + w["gene"] * self.gene_model_.predict(genes) + w["flux"] * self.flux_model_.predict(
+            fluxes)

@@ -180,6 +180,9 @@ def to_cobra(graph: KnowledgeGraph, *, cobra_ids: bool = True, model_id: str = "
         ex.notes = {BOUNDARY_NOTE: json.dumps(m.id)}
         reactions.append(ex)
     model.add_reactions(reactions)
+    if "gene" in graph.node_types:  # cobrapy collects genes through sets: fix their order to the graph's
+        order = {f_gene(g): i for i, g in enumerate(graph.node_ids("gene"))}
+        model.genes.sort(key=lambda gene: (order.get(gene.id, len(order)), gene.id))
     if objective:
         model.objective = {r: c for r, c in objective.items()}
         model.objective_direction = direction

@@ -115,3 +115,10 @@ def test_species_on_both_sides_nets_like_cobrapy(tmp_path):
     ref = read_sbml_model(str(path))
     _assert_same_model(ref, model)
     assert model.reactions.x.bounds == (-5.0, 7.0) and model.objective_direction == "min"
+
+
+def test_gene_order_follows_the_graph_not_hashing():
+    # cobrapy collects a rule's genes through sets; to_cobra fixes model.genes to the graph's order (reproducible
+    # across PYTHONHASHSEED values)
+    graph = sbml.load(data_path("metabolic/mitocore_v1.01.xml.gz"))
+    assert [g.id for g in to_cobra(graph).genes] == list(graph.node_ids("gene"))
