@@ -67,6 +67,11 @@ def test_the_flux_view_carries_the_planted_signal(mitocore):
         kw = dict(max_epochs=400, weight_decay=0.0, patience=50, random_state=0)
         late = LateFusionRegressor(BINNRegressor(graph, input_type="gene", **kw),
                                    BINNRegressor(graph, input_type="flux", **kw)).fit(X.iloc[:220], y.iloc[:220])
+        stacked = LateFusionRegressor(BINNRegressor(graph, input_type="gene", **kw),
+                                      BINNRegressor(graph, input_type="flux", **kw), combine="stack").fit(
+            X.iloc[:220], y.iloc[:220])
     genes, flux = late.split(X.iloc[220:])
     assert r2_score(y.iloc[220:], late.flux_model_.predict(flux)) > 0.9  # the planted flux signal is found
     assert r2_score(y.iloc[220:], late.gene_model_.predict(genes)) < 0.3  # expression alone does not carry it
+    assert stacked.weights_["flux"] > 0.8 > 0.2 > stacked.weights_["gene"]  # stacking picks the informative view
+    assert r2_score(y.iloc[220:], stacked.predict(X.iloc[220:])) > 0.9
