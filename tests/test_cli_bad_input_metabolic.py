@@ -67,6 +67,10 @@ def test_fit_writes_predictions_and_balanced_fluxes(files, tmp_path):
     assert pd.read_csv(out / "fluxes.tsv", sep="\t", index_col=0).shape == (30, 95)
 
 
+#: the commands these cases run (the test prepends "metabolic"; see test_cli_bad_input.py's coverage test)
+COMMANDS = [("metabolic", "fluxes"), ("metabolic", "fit")]
+
+
 @pytest.mark.parametrize("args, message", [
     (["fluxes", "--model", "cobra:textbook", "--expression", "{expr_dup}"], "duplicated column id"),
     (["fluxes", "--model", "cobra:textbook", "--medium", "{medium_bad}"], "EX_unicorn_e"),

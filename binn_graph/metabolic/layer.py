@@ -10,7 +10,7 @@ layer holds an orthonormal basis ``N`` (reactions × k) of its null space
 
     \\operatorname{project}(u) = u N Nᵀ \\qquad\\text{(the closest flux vector to any } u \\text{ with } S v = 0\\text{)}
 
-so ``S v = 0`` holds to float64 round-off (≈1e-12 × |v|) for any ``z``. The
+so ``S v = 0`` holds to float64 round-off (≈1e-12 × ``|v|``) for any ``z``. The
 bounds ``lb ≤ v ≤ ub`` (per sample, shape ``(B, n)``, or shared ``(n,)``) are
 kept by a penalty, :meth:`MassBalance.bound_violation`:
 
@@ -67,7 +67,7 @@ class MassBalance(nn.Module):
         return int(self.basis.shape[1])
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        """``v = z Nᵀ``: (batch, k) → (batch, n), mass-balanced (float64 ``z``: to ≈1e-12; float32: ≈1e-6 × |v|)."""
+        """``v = z Nᵀ``: (batch, k) → (batch, n), mass-balanced (float64 ``z``: to ≈1e-12; float32: ≈1e-6 × ``|v|``)."""
         return z @ (self.basis if z.dtype == torch.float64 else self.basis32).T
 
     def project(self, u: torch.Tensor) -> torch.Tensor:

@@ -68,7 +68,7 @@ def simulate_multiview(model, n_samples: int = 200, *, pathway: str | None = Non
     Gene levels are log-normal (``sigma``); fluxes come from :func:`condition_fluxes` (E-Flux, pFBA). The phenotype
     is the mean of the standardised fluxes of the planted subsystem's varying reactions, plus Gaussian noise of sd
     ``noise``. Unless ``pathway`` is given, the planted subsystem is the largest (≥ 2 varying reactions) whose signal
-    correlates with no other subsystem's at |r| ≥ 0.8, so that the signal is identifiable.
+    correlates with no other subsystem's at ``|r|`` ≥ 0.8, so that the signal is identifiable.
 
     Returns a dict: ``expression`` (samples × genes), ``fluxes`` (samples × reactions, optimal samples only), ``y``
     (Series), ``pathway`` (the planted subsystem id) and ``reactions`` (its varying reactions).
