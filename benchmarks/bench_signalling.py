@@ -7,6 +7,7 @@ The data folder is ``shared/data/signalling/lembas`` (MIT; see its README)::
     python benchmarks/bench_signalling.py speed --data DIR --lembas /tmp/LEMBAS/Model --epochs 3 --rounds 2
     python benchmarks/bench_signalling.py keggnet --data DIR --ligands 3 --n 800 --epochs 200
     python benchmarks/bench_signalling.py spiked --data DIR --n-spiked 100 --epochs 200
+    python benchmarks/bench_signalling.py pool cv_a.predictions.tsv cv_b.predictions.tsv
 
 ``--lembas`` is a folder holding LEMBAS's ``bionetwork.py`` and ``activationFunctions.py`` (fetch
 Lauffenburger-Lab/LEMBAS yourself; it is only imported for the measurement, never copied). LEMBAS's training step is
@@ -285,6 +286,22 @@ def cmd_spiked(args) -> None:
                       "load": os.getloadavg()[0]}))
 
 
+def cmd_pool(args) -> None:
+    """Pool the held-out predictions of several ``cv --out`` runs (their ``.predictions.tsv``) into one r per graph."""
+    allp = pd.concat([pd.read_csv(p, sep="\t") for p in args.predictions], ignore_index=True)
+    out = {}
+    for name, part in allp.groupby("graph"):
+        out[name] = {"pooled_r": float(np.corrcoef(part["predicted"], part["measured"])[0, 1]),
+                     "folds": sorted(int(f) for f in part["fold"].unique()),
+                     "conditions": int(part["condition"].nunique())}
+    both = allp.pivot_table(index=["fold", "condition", "tf"], columns="graph", values="predicted").dropna()
+    if {"pkn", "rewired"} <= set(both.columns):
+        m = allp[allp["graph"] == "pkn"].set_index(["fold", "condition", "tf"])["measured"].reindex(both.index)
+        out["same_folds"] = {g: float(np.corrcoef(both[g], m)[0, 1]) for g in ("pkn", "rewired")}
+        out["same_folds"]["folds"] = sorted(int(f) for f in both.index.get_level_values("fold").unique())
+    print(json.dumps(out))
+
+
 def main(argv=None) -> None:
     """Command line of the benchmark (see the module docstring)."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -322,8 +339,10 @@ def main(argv=None) -> None:
     sk.add_argument("--epochs", type=int, default=200)
     sk.add_argument("--lr", type=float, default=1e-3)
     sk.add_argument("--permutations", type=int, default=2000)
+    pool = sub.add_parser("pool")
+    pool.add_argument("predictions", nargs="+")
     args = parser.parse_args(argv)
-    {"cv": cmd_cv, "speed": cmd_speed, "_speed_worker": cmd_speed_worker, "keggnet": cmd_keggnet,
+    {"pool": cmd_pool, "cv": cmd_cv, "speed": cmd_speed, "_speed_worker": cmd_speed_worker, "keggnet": cmd_keggnet,
      "spiked": cmd_spiked}[args.command](args)
 
 
