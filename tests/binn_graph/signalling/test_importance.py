@@ -59,7 +59,7 @@ def test_edge_importance_is_gradient_times_weight(fitted):
         values.append(model.predict(X.iloc[:10])["T3"].mean())
         with torch.no_grad():
             w[k] -= step
-    numeric = (values[0] - values[1]) / (2 * eps) * float(w[k])
+    numeric = (values[0] - values[1]) / (2 * eps) * float(w[k].detach())
     assert t3.loc[edge, "contribution"] == pytest.approx(numeric, rel=1e-4, abs=1e-9)
 
 
