@@ -205,7 +205,13 @@ def _power_warning(power: dict, null_types, pathways: int) -> str:
 
 
 def explain_edges(model, X, *, steps: int = 50) -> pd.DataFrame:
-    """Importance flowing along every edge: mean over samples of ``|edge flow|`` (see :mod:`.gradients`)."""
+    """Importance flowing along every edge: mean over samples of ``|edge flow|`` (see :mod:`.gradients`).
+
+    A model with its own ``explain_edges(X)`` (a cyclic signalling network, whose edges are not BINN levels) is
+    asked for it.
+    """
+    if callable(getattr(model, "explain_edges", None)):
+        return model.explain_edges(X)
     ctx = make_context(model, X)
     with intra_op_threads(getattr(ctx.estimator, "n_threads", None)):
         _, flow, frame, _ = path_attributions(ctx, steps=steps, edges=True)

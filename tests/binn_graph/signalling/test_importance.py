@@ -43,6 +43,7 @@ def test_node_knockout_importance(fitted):
 def test_edge_importance_is_gradient_times_weight(fitted):
     model, X = fitted
     table = model.explain_edges(X.iloc[:10])
+    assert binn_graph.attribution.explain_edges(model, X.iloc[:10]).equals(table)  # the public function asks the model
     t3 = table[table["output"] == "T3"].set_index(["source", "target"])
     assert t3.loc[("K1", "T1"), "importance"] == 0.0 and t3.loc[("K3", "T1"), "importance"] == 0.0
     # finite difference of the mean output in one weight
