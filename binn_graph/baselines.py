@@ -16,6 +16,7 @@ come from the training folds only.
 
 from __future__ import annotations
 
+import inspect
 from numbers import Real
 
 import numpy as np
@@ -42,7 +43,11 @@ def _preprocess() -> list:
 def linear_model(task: str = "classification", random_state: int | None = None) -> Pipeline:
     """L2-regularised logistic regression (classification) or ridge regression, strength chosen by inner CV."""
     if task == "classification":
-        model = LogisticRegressionCV(Cs=10, max_iter=5000, random_state=random_state)
+        options = dict(Cs=10, max_iter=5000, random_state=random_state, scoring="accuracy")  # C chosen as before
+        if "use_legacy_attributes" in inspect.signature(LogisticRegressionCV).parameters:
+            # scikit-learn ≥ 1.8 warns on every fit otherwise; l1_ratios=(0,) is its spelling of a pure L2 penalty
+            options.update(use_legacy_attributes=False, l1_ratios=(0.0,))
+        model = LogisticRegressionCV(**options)
     elif task == "regression":
         model = RidgeCV(alphas=np.logspace(-3, 4, 15))
     else:
