@@ -126,20 +126,25 @@ def add_parser(sub) -> None:
     fit.add_argument("--outputs", required=True, help="samples × output node ids (NaN allowed: masked)")
     fit.add_argument("--out", required=True, help="run directory to write")
     defaults = SignalingNetwork().get_params()
-    fit.add_argument("--epochs", type=int, default=defaults["max_epochs"])
-    fit.add_argument("--lr", type=float, default=defaults["lr"])
-    fit.add_argument("--batch-size", type=int, default=defaults["batch_size"])
-    fit.add_argument("--seed", type=int, default=0)
+    fit.add_argument("--epochs", type=int, default=defaults["max_epochs"],
+                     help=f"training epochs (default {defaults['max_epochs']})")
+    fit.add_argument("--lr", type=float, default=defaults["lr"],
+                     help=f"Adam's learning rate (default {defaults['lr']})")
+    fit.add_argument("--batch-size", type=int, default=defaults["batch_size"],
+                     help=f"samples (conditions) per optimiser step (default {defaults['batch_size']})")
+    fit.add_argument("--seed", type=int, default=0, help="random seed of the weights and batches (default 0)")
     fit.add_argument("--strict", action="store_true", help="refuse input/output ids that are not network nodes")
     fit.set_defaults(func=_fit)
     predict = commands.add_parser("predict", help="outputs of a fitted run for new inputs")
-    predict.add_argument("--run", required=True)
-    predict.add_argument("--inputs", required=True)
+    predict.add_argument("--run", required=True, help="run directory written by signalling fit")
+    predict.add_argument("--inputs", required=True,
+                         help="samples × input node ids (first column = sample ids), as for fit")
     predict.add_argument("--out", help="TSV to write (default: standard output)")
     predict.set_defaults(func=_predict)
     ko = commands.add_parser("knockout", help="outputs with nodes knocked out or clamped")
-    ko.add_argument("--run", required=True)
-    ko.add_argument("--inputs", required=True)
+    ko.add_argument("--run", required=True, help="run directory written by signalling fit")
+    ko.add_argument("--inputs", required=True,
+                    help="samples × input node ids (first column = sample ids), as for fit")
     ko.add_argument("--node", action="append", help="node id held at 0 (repeatable)")
     ko.add_argument("--clamp", action="append", help="ID=VALUE: node held at VALUE (repeatable)")
     ko.add_argument("--out", help="TSV to write (default: standard output)")
