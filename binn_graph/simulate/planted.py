@@ -15,6 +15,8 @@ import pandas as pd
 
 from kg import KnowledgeGraph
 
+from ..errors import ParameterError
+
 __all__ = ["PlantedPathwayStudy", "planted_pathway_study"]
 
 MEMBER = ("protein", "member_of", "pathway")
@@ -36,7 +38,7 @@ def planted_pathway_study(graph: KnowledgeGraph, seed: int, depth: int, *, n_inp
                           size: tuple[int, int] = (10, 25)) -> PlantedPathwayStudy:
     """Draw one planted study: a pathway with ``depth`` ancestors and ``size`` direct members, ``n`` samples.
 
-    Raises ``ValueError`` when the graph has no pathway of that depth and size.
+    Raises :class:`~binn_graph.errors.ParameterError` when the graph has no pathway of that depth and size.
     """
     rng = np.random.default_rng(seed)
     member = graph.edges(MEMBER)
@@ -44,7 +46,8 @@ def planted_pathway_study(graph: KnowledgeGraph, seed: int, depth: int, *, n_inp
     ancestors = {p: graph.ancestors(p) for p in sizes[(sizes >= size[0]) & (sizes <= size[1])].index}
     candidates = sorted(p for p, a in ancestors.items() if len(a) == depth)
     if not candidates:
-        raise ValueError(f"no pathway with {depth} ancestors and {size[0]}-{size[1]} direct members in the graph")
+        raise ParameterError(f"depth={depth}, size={size}: no pathway of the graph has {depth} ancestors and "
+                             f"{size[0]}-{size[1]} direct members; choose another depth or size")
     planted = candidates[rng.integers(len(candidates))]
     members = sorted(member.loc[member["target"] == planted, "source"])
     others = sorted(set(graph.node_ids("protein")) - set(members))
