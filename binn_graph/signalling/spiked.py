@@ -13,12 +13,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import rankdata
 from sklearn.base import clone
 
 from kg import KnowledgeGraph
 
 from ..errors import ParameterError
+from ..metrics import spiked_auc_test, weight_auc
 from .estimator import signed_edges
 
 __all__ = ["SpikedEdgeResult", "spike_edges", "spiked_edge_test", "weight_auc"]
@@ -68,16 +68,6 @@ def spike_edges(graph: KnowledgeGraph, n_spiked: int, *, relation: str = "regula
     return spiked, pairs
 
 
-def weight_auc(weights: np.ndarray, spiked: np.ndarray) -> float:
-    """AUC of ``|weights|`` for real (``spiked`` False) above spiked edges (ties count one half)."""
-    magnitude = np.abs(np.asarray(weights, dtype=float))
-    spiked = np.asarray(spiked, dtype=bool)
-    n_spiked, n_real = int(spiked.sum()), int((~spiked).sum())
-    ranks = rankdata(magnitude)
-    u = ranks[~spiked].sum() - n_real * (n_real + 1) / 2
-    return float(u / (n_real * n_spiked))
-
-
 def spiked_edge_test(estimator, X, y, *, n_spiked: int = 100, n_permutations: int = 1000,
                      node_type: str = "protein", random_state: int | None = 0) -> SpikedEdgeResult:
     """Fit a clone of ``estimator`` (a :class:`~binn_graph.signalling.SignalingNetwork`) on its graph spiked with
@@ -96,9 +86,6 @@ def spiked_edge_test(estimator, X, y, *, n_spiked: int = 100, n_permutations: in
                           "sign": module.signs.numpy(), "weight": module.weight.detach().numpy()})
     key = set(zip(pairs["source"], pairs["target"]))
     table["spiked"] = [(s, t) in key for s, t in zip(table["source"], table["target"])]
-    auc = weight_auc(table["weight"], table["spiked"])
-    rng = np.random.default_rng(random_state)
     labels = table["spiked"].to_numpy()
-    null = np.array([weight_auc(table["weight"], rng.permutation(labels)) for _ in range(n_permutations)])
-    p = float((1 + (null >= auc).sum()) / (1 + n_permutations))
+    auc, p = spiked_auc_test(table["weight"], labels, n_permutations=n_permutations, random_state=random_state)
     return SpikedEdgeResult(auc, p, int((~labels).sum()), int(labels.sum()), table, model)
