@@ -19,6 +19,7 @@ from sklearn.base import clone
 
 from ..errors import ParameterError
 from ..metrics import spiked_auc_test
+from .gradients import _edge_tables
 
 __all__ = ["BINNSpikedResult", "binn_edge_weights", "binn_spiked_edge_test"]
 
@@ -39,13 +40,9 @@ def binn_edge_weights(model) -> pd.DataFrame:
     """One row per sparse edge of a :class:`~binn_graph.model.BINN`: ``source``, ``target`` (architecture node ids)
     and ``weight`` (Frobenius norm of the edge's weight block; ``|w|`` for width-1 nodes)."""
     ids = model.architecture.nodes["node_id"].to_numpy()
-    frames = []
-    for layer, sources, targets in model.edge_layers():
-        ei = layer.edge_index.numpy()
-        block = layer.weight.detach().reshape(layer.weight.shape[0], -1)
-        frames.append(pd.DataFrame({"source": ids[model.layer_positions(sources)[ei[0]]],
-                                    "target": ids[model.layer_positions(targets)[ei[1]]],
-                                    "weight": block.norm(dim=1).numpy()}))
+    frames = [pd.DataFrame({"source": ids[src], "target": ids[dst],
+                            "weight": layer.weight.detach().reshape(layer.weight.shape[0], -1).norm(dim=1).numpy()})
+              for layer, src, dst in _edge_tables(model)]
     return pd.concat(frames, ignore_index=True)
 
 
