@@ -11,9 +11,10 @@ tooltip. No library and no network access are needed.
 from __future__ import annotations
 
 import html
-import textwrap
 
 import pandas as pd
+
+from ..attribution.plot import node_label
 
 __all__ = ["flow_data", "sankey_svg", "legend_html", "TYPE_COLOURS"]
 
@@ -100,15 +101,6 @@ def _short(text: str, width: int) -> str:
 MIN_COLUMN_WIDTH = 200
 
 
-def _label_lines(text: str, room: int, lines: int = 3) -> list[str]:
-    """``text`` wrapped at ``room`` characters on at most ``lines`` lines, the last cut with "…" if it overflows."""
-    wrapped = textwrap.wrap(text, width=max(room, 4), break_long_words=True, break_on_hyphens=False) or [text]
-    if len(wrapped) > lines:
-        wrapped = wrapped[:lines]
-        wrapped[-1] = _short(wrapped[-1] + " …", max(room, 4))
-    return wrapped
-
-
 def sankey_svg(flows: dict, *, element_id: str = "flows", width: int = 1120, min_height: int = 420) -> str:
     """Inline SVG (plus its small script) drawing ``flows`` from :func:`flow_data`; an empty string without links.
 
@@ -178,7 +170,7 @@ def sankey_svg(flows: dict, *, element_id: str = "flows", width: int = 1120, min
         right = column[n["level"]] == last and last > 0
         tx = x[i] - 4 if right else x[i] + node_w + 4
         anchor = "end" if right else "start"
-        rows = _label_lines(n["label"], room)
+        rows = node_label({"name": n["label"], "node_id": n["id"]}, width=max(room, 4), lines=3).split("\n")
         first = y0[i] + h[i] / 2 - 6.5 * (len(rows) - 1)  # the lines centred on the node, 13 px apart
         spans = "".join(f'<tspan x="{tx:.1f}" y="{first + 13 * k:.1f}">{html.escape(row)}</tspan>'
                         for k, row in enumerate(rows))
