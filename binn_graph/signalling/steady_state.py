@@ -135,23 +135,36 @@ def _nonconvergence(what: str, iterations: int, change: float, tol: float) -> St
         "spectral_penalty, shrink the weights (weight_decay) or the input gain, or raise max_iter")
 
 
-def _iterate_state(structure, weight, c, held, values, leak, max_iter, tol, info, x0=None):
-    W = structure.matrix(weight)
-    x = _hold(torch.zeros_like(c) if x0 is None else x0.to(c.dtype), held, values)
-    ones = torch.ones_like(c)
-    change = float("inf")
+def _fixed_point(step, start: Tensor, max_iter: int, tol: float) -> tuple[Tensor, int, float]:
+    """Iterate ``x ← step(x)`` from ``start`` until the largest change (checked every 5 iterations and at the last)
+    is below ``tol``; returns ``(x, iterations, change)``. Shared by the steady state and its adjoint."""
+    x, change = start, float("inf")
     for i in range(1, max_iter + 1):
-        new = _hold(_mml_into(torch.addmm(c, W, x), leak, ones), held, values)
+        new = step(x)
         if i % 5 == 0 or i == max_iter:
             change = float((new - x).abs().max()) if x.numel() else 0.0
         x = new
         if change < tol:
             break
-    info.forward_iterations, info.forward_change = i, change
+    return x, i, change
+
+
+def _settle(info: ConvergenceInfo, what: str, iterations: int, change: float, tol: float) -> None:
+    """Raise :class:`SteadyStateError` (``info.strict``) or count a failure when an iteration did not converge."""
     if not change < tol:
         if info.strict:
-            raise _nonconvergence("steady state", i, change, tol)
+            raise _nonconvergence(what, iterations, change, tol)
         info.failures += 1
+
+
+def _iterate_state(structure, weight, c, held, values, leak, max_iter, tol, info, x0=None):
+    W = structure.matrix(weight)
+    ones = torch.ones_like(c)
+    start = _hold(torch.zeros_like(c) if x0 is None else x0.to(c.dtype), held, values)
+    x, i, change = _fixed_point(lambda x: _hold(_mml_into(torch.addmm(c, W, x), leak, ones), held, values), start,
+                                max_iter, tol)
+    info.forward_iterations, info.forward_change = i, change
+    _settle(info, "steady state", i, change, tol)
     return x
 
 
@@ -175,20 +188,9 @@ class _SteadyState(torch.autograd.Function):
         if held is not None:
             d = torch.where(held, torch.zeros_like(d), d)
         WT = structure.matrix(weight.detach(), transpose=True)
-        a = d * grad_x
-        change = float("inf")
-        for i in range(1, max_iter + 1):
-            new = torch.addmm(grad_x, WT, a).mul_(d)
-            if i % 5 == 0 or i == max_iter:
-                change = float((new - a).abs().max()) if a.numel() else 0.0
-            a = new
-            if change < tol:
-                break
+        a, i, change = _fixed_point(lambda a: torch.addmm(grad_x, WT, a).mul_(d), d * grad_x, max_iter, tol)
         info.backward_iterations, info.backward_change = i, change
-        if not change < tol:
-            if info.strict:
-                raise _nonconvergence("adjoint (backward) fixed point", i, change, tol)
-            info.failures += 1
+        _settle(info, "adjoint (backward) fixed point", i, change, tol)
         grad_w = (a[structure.targets] * x[structure.sources]).sum(1) if ctx.needs_input_grad[0] else None
         return grad_w, a, None, None, None, None, None, None, None, None
 
