@@ -110,25 +110,51 @@ def bench_ddp(samples: int, batch: int, epochs: int) -> dict:
 
 
 # ---------------------------------------------------------------- streaming epoch
-def write_bed(path: Path, n_samples: int, n_snps: int, seed: int = 0, chunk: int = 5_000) -> None:
+def write_bed(path: Path, n_samples: int, n_snps: int, seed: int = 0, chunk: int = 5_000,
+              log_every_s: float = 0.0) -> None:
     """A simulated SNP-major PLINK set: genotype codes hom A1 / het / hom A2 with frequencies ¼ ½ ¼, 1 % missing;
-    written ``chunk`` SNPs at a time (uint8 draws, so the writer's memory stays small)."""
+    written at most ``chunk`` SNPs (and about 64 MB of draws) at a time, through a uint8 lookup table, so the
+    writer's memory stays small at any sample count. ``log_every_s`` > 0 prints progress lines to stderr."""
     rng = np.random.default_rng(seed)
     per_snp = (n_samples + 3) // 4
+    chunk = max(1, min(chunk, (1 << 26) // (per_snp * 4)))
+    # draws u in [0, 200): < 2 missing (01), < 51 hom A1 (00), < 151 het (10), else hom A2 (11)
+    codes = np.select([np.arange(200) < 2, np.arange(200) < 51, np.arange(200) < 151], [0b01, 0b00, 0b10],
+                      0b11).astype(np.uint8)
+    started = last = time.perf_counter()
     with open(path.with_suffix(".bed"), "wb") as out:
         out.write(bytes([0x6C, 0x1B, 0x01]))
         for start in range(0, n_snps, chunk):
             m = min(chunk, n_snps - start)
-            u = rng.integers(0, 200, size=(m, per_snp * 4), dtype=np.uint8)
-            # PLINK codes: 00 hom A1, 10 het, 11 hom A2, 01 missing
-            c = np.where(u < 2, 0b01, np.where(u < 51, 0b00, np.where(u < 151, 0b10, 0b11))).astype(np.uint8)
+            c = codes[rng.integers(0, 200, size=(m, per_snp * 4), dtype=np.uint8)]
             c[:, n_samples:] = 0
             packed = c[:, 0::4] | (c[:, 1::4] << 2) | (c[:, 2::4] << 4) | (c[:, 3::4] << 6)
             out.write(packed.tobytes())
+            if log_every_s and time.perf_counter() - last >= log_every_s:
+                last = time.perf_counter()
+                _log("write", snps_done=start + m, snps=n_snps, elapsed_s=last - started)
     with open(path.with_suffix(".fam"), "w") as fam:
         fam.writelines(f"f{i}\ts{i}\t0\t0\t0\t-9\n" for i in range(n_samples))
     with open(path.with_suffix(".bim"), "w") as bim:
         bim.writelines(f"1\trs{j}\t0\t{j + 1}\tA\tG\n" for j in range(n_snps))
+
+
+def _log(phase: str, **fields) -> None:
+    """One progress line on stderr: phase, the given fields, this process's current and peak RSS (GB), the load."""
+    rss = _memory_gb()
+    load = os.getloadavg()[0]
+    fields = {k: round(v, 2) if isinstance(v, float) else v for k, v in fields.items()}
+    print(json.dumps({"phase": phase, **fields, **rss, "load1": round(load, 2), "utc": time.strftime("%H:%M:%S")}),
+          file=sys.stderr, flush=True)
+
+
+def _memory_gb() -> dict:
+    """This process's ``VmRSS`` and ``VmHWM`` in GB."""
+    out = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(("VmRSS:", "VmHWM:")):
+            out["rss_gb" if line.startswith("VmRSS") else "peak_rss_gb"] = round(int(line.split()[1]) * 1024 / 1e9, 3)
+    return out
 
 
 def _peak_rss_gb() -> float:
@@ -139,19 +165,27 @@ def _peak_rss_gb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
 
 
-def stream_epoch(bed: Path, batch: int, snps_per_gene: int) -> dict:
-    """One statistics pass and one training epoch streamed from ``bed``; times and this process's peak RSS."""
+def stream_epoch(bed: Path, batch: int, snps_per_gene: int, log_every_s: float = 0.0) -> dict:
+    """One statistics pass and one training epoch streamed from ``bed``; times and this process's peak RSS.
+
+    ``log_every_s`` > 0 prints a progress line (samples done, elapsed, RSS) to stderr that often, so a run stopped
+    part-way still gives a measured rate."""
     import torch
 
-    from binn_graph.genomic import PlinkGenotypes
+    from binn_graph.genomic import GenotypeStatistics, PlinkGenotypes
     from binn_graph.nn import EdgeLinear
 
     torch.set_num_threads(1)
     out = {}
     with PlinkGenotypes(bed) as geno:
         n, m = geno.n_samples, geno.n_snps
-        start = time.perf_counter()
-        stats = geno.statistics(batch_size=batch)
+        start = last = time.perf_counter()
+        stats = GenotypeStatistics.empty(geno.snps)
+        for _, block in geno.batches(batch):
+            stats.update(block)
+            if log_every_s and time.perf_counter() - last >= log_every_s:
+                last = time.perf_counter()
+                _log("statistics", samples_done=stats.n_samples, samples=n, elapsed_s=last - start)
         out["stats_s"] = time.perf_counter() - start
         genes = m // snps_per_gene
         edge_index = torch.stack([torch.arange(m), torch.arange(m) // snps_per_gene])
@@ -161,7 +195,7 @@ def stream_epoch(bed: Path, batch: int, snps_per_gene: int) -> dict:
         optimizer = torch.optim.Adam(params, lr=1e-3)
         phenotype = torch.randn(n, 1, generator=torch.Generator().manual_seed(0))
         order = np.random.default_rng(0).permutation(n)
-        start = time.perf_counter()
+        start = last = time.perf_counter()
         steps = 0
         for start_row in range(0, n, batch):
             rows = np.sort(order[start_row:start_row + batch])  # a shuffled batch, read in file order
@@ -172,23 +206,29 @@ def stream_epoch(bed: Path, batch: int, snps_per_gene: int) -> dict:
             loss.backward()
             optimizer.step()
             steps += 1
+            if log_every_s and time.perf_counter() - last >= log_every_s:
+                last = time.perf_counter()
+                _log("epoch", samples_done=min(start_row + batch, n), samples=n, elapsed_s=last - start)
         out["epoch_s"] = time.perf_counter() - start
     out.update(samples=n, snps=m, steps=steps, bed_gb=bed.stat().st_size / 1e9, peak_rss_gb=_peak_rss_gb())
     return out
 
 
-def bench_stream(folder: Path, snps: int, samples: list[int], batch: int, snps_per_gene: int, keep: bool) -> list:
-    """Each size: write the .bed (timed), then stream it in a fresh process."""
+def bench_stream(folder: Path, snps: int, samples: list[int], batch: int, snps_per_gene: int, keep: bool,
+                 log_every_s: float = 0.0) -> list:
+    """Each size: write the .bed (timed), then stream it in a fresh process (its progress lines pass through to
+    stderr)."""
     folder.mkdir(parents=True, exist_ok=True)
     rows = []
     for n in samples:
         bed = folder / f"sim_{snps}x{n}.bed"
         start = time.perf_counter()
         if not bed.exists():
-            write_bed(bed, n, snps)
+            write_bed(bed, n, snps, log_every_s=log_every_s)
         write_s = time.perf_counter() - start
         result = subprocess.run([sys.executable, __file__, "stream-one", str(bed), "--batch", str(batch),
-                                 "--snps-per-gene", str(snps_per_gene)], capture_output=True, text=True, check=True)
+                                 "--snps-per-gene", str(snps_per_gene), "--log-every", str(log_every_s)],
+                                stdout=subprocess.PIPE, text=True, check=True)
         row = json.loads(result.stdout.strip().splitlines()[-1])
         row["write_s"] = write_s
         row["epoch_ms_per_sample"] = 1000 * row["epoch_s"] / n
@@ -219,19 +259,22 @@ def main(argv=None) -> None:
     stream.add_argument("--batch", type=int, default=256)
     stream.add_argument("--snps-per-gene", type=int, default=50)
     stream.add_argument("--keep", action="store_true", help="keep the simulated files")
+    stream.add_argument("--log-every", type=float, default=0.0,
+                        help="seconds between progress lines on stderr (0: none)")
     one = sub.add_parser("stream-one")
     one.add_argument("bed", type=Path)
     one.add_argument("--batch", type=int, default=256)
     one.add_argument("--snps-per-gene", type=int, default=50)
+    one.add_argument("--log-every", type=float, default=0.0)
     args = parser.parse_args(argv)
     if args.part == "null":
         print(json.dumps(bench_null(args.n_null, args.jobs, args.max_epochs), indent=1))
     elif args.part == "ddp":
         print(json.dumps(bench_ddp(args.samples, args.batch, args.epochs), indent=1))
     elif args.part == "stream":
-        bench_stream(args.dir, args.snps, args.samples, args.batch, args.snps_per_gene, args.keep)
+        bench_stream(args.dir, args.snps, args.samples, args.batch, args.snps_per_gene, args.keep, args.log_every)
     else:
-        print(json.dumps(stream_epoch(args.bed, args.batch, args.snps_per_gene)))
+        print(json.dumps(stream_epoch(args.bed, args.batch, args.snps_per_gene, args.log_every)))
 
 
 if __name__ == "__main__":
