@@ -56,6 +56,17 @@ def test_fluxes_writes_fluxes_status_and_report(files, tmp_path):
     assert json.loads((out / "report.json").read_text())["not_optimal"] == {"s1": "infeasible"}
 
 
+def test_imat_writes_its_per_sample_table(files, tmp_path):
+    out = tmp_path / "imat"
+    assert main(["metabolic", "fluxes", "--model", "cobra:textbook", "--expression", files["expr"],
+                 "--medium", files["medium"], "--method", "imat", "--time-limit", "30", "-o", str(out)]) == 0
+    table = pd.read_csv(out / "imat.tsv", sep="\t", index_col=0)
+    status = pd.read_csv(out / "status.tsv", sep="\t", index_col=0)
+    assert status["status"].to_dict() == {"s0": "optimal", "s1": "infeasible", "s2": "optimal"}
+    assert table.loc["s0", "agreement"] >= 1 and np.isnan(table.loc["s1", "agreement"])
+    assert (table[["high", "low"]] == 18).all().all()  # quartiles of textbook's 69 rule-bearing reactions
+
+
 def test_fit_writes_predictions_and_balanced_fluxes(files, tmp_path):
     out = tmp_path / "fit"
     assert main(["metabolic", "fit", "--model", "cobra:textbook", "--data", files["data"], "--target", "growth",
@@ -77,6 +88,8 @@ COMMANDS = [("metabolic", "fluxes"), ("metabolic", "fit")]
     (["fluxes", "--model", "{not_sbml}", "--expression", "{expr}"], "SBML"),
     (["fluxes", "--model", MITOCORE, "--medium", "{medium}"], "no objective"),
     (["fluxes", "--model", "cobra:textbook"], "--expression"),
+    (["fluxes", "--model", "cobra:textbook", "--expression", "{expr}", "--method", "imat", "--time-limit", "0"],
+     "time_limit"),
     (["fluxes", "--model", "cobra:no_such_model", "--medium", "{medium}"], "no shipped model"),
     (["fluxes", "--model", "missing.xml", "--medium", "{medium}"], "no such file"),
     (["fit", "--model", "cobra:textbook", "--data", "{data}", "--target", "yield",

@@ -94,7 +94,8 @@ def _cmd_fluxes(args: argparse.Namespace) -> int:
         warnings.simplefilter("always")
         try:
             fluxes = condition_fluxes(model, expression, method=method, pfba=not args.no_pfba, medium=medium,
-                                      gamma=args.gamma, close_uptakes=args.close_uptakes)
+                                      gamma=args.gamma, close_uptakes=args.close_uptakes,
+                                      time_limit=args.time_limit)
         finally:
             _log_warnings(caught)
     out = Path(args.output)
@@ -102,6 +103,8 @@ def _cmd_fluxes(args: argparse.Namespace) -> int:
     fluxes.to_csv(out / "fluxes.tsv", sep="\t")
     pd.DataFrame({"status": fluxes.attrs["status"], "objective": fluxes.attrs["objective"]}).to_csv(
         out / "status.tsv", sep="\t")
+    if "imat" in fluxes.attrs:
+        fluxes.attrs["imat"].to_csv(out / "imat.tsv", sep="\t")
     report = {k: v for k, v in fluxes.attrs["report"].items()}
     (out / "report.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
     n_ok = int((fluxes.attrs["status"] == "optimal").sum())
@@ -161,12 +164,14 @@ def add_parser(subparsers) -> None:
     met = subparsers.add_parser("metabolic", help="condition-specific fluxes and mass-balanced networks (cobrapy)",
                                 description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = met.add_subparsers(dest="metabolic_command", required=True, metavar="COMMAND")
-    fl = sub.add_parser("fluxes", help="one flux distribution per sample (E-Flux, GIMME or FBA under a medium)")
+    fl = sub.add_parser("fluxes", help="one flux distribution per sample (E-Flux, GIMME, iMAT or FBA under a medium)")
     fl.add_argument("--model", required=True, metavar="SBML|cobra:NAME", help="the metabolic model")
     fl.add_argument("--expression", metavar="MATRIX", help="samples × gene ids (non-negative levels)")
     fl.add_argument("--medium", metavar="MATRIX", help="samples × exchange reaction ids (uptake levels)")
-    fl.add_argument("--method", choices=("eflux", "gimme", "fba"),
-                    help="eflux (default with --expression), gimme, or fba (default without)")
+    fl.add_argument("--method", choices=("eflux", "gimme", "imat", "fba"),
+                    help="eflux (default with --expression), gimme, imat, or fba (default without)")
+    fl.add_argument("--time-limit", type=float, metavar="SECONDS",
+                    help="imat: seconds per sample's MILP; the best solution found is kept and reported")
     fl.add_argument("--gamma", type=float, default=1.0, help="E-Flux exponent γ (default 1)")
     fl.add_argument("--no-pfba", action="store_true", help="plain FBA instead of parsimonious FBA")
     fl.add_argument("--close-uptakes", action="store_true",

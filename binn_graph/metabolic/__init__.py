@@ -1,7 +1,7 @@
 """Metabolism as a view: cobrapy models, condition-specific fluxes, and mass-balanced neural layers.
 
 * :func:`condition_fluxes`: samples × reactions from expression (GPR AND = min, OR = max; E-Flux bound scaling
-  or GIMME) and/or the medium, batched on warm-started HiGHS problems;
+  or GIMME; iMAT as one MILP per sample) and/or the medium, batched on warm-started HiGHS problems;
 * :func:`evaluate_gpr`: reaction activities from gene levels;
 * :class:`FluxNetworkRegressor`: a network whose fluxes satisfy ``S v = 0`` predicts a flux (growth) from uptakes;
 * :func:`load_exp110`: E. coli growth on 110 media (Faure et al. 2023), bundled;

@@ -17,6 +17,12 @@ reactions. For sample ``s`` and reaction ``r`` with GPR activity ``a_rs``
   ``c·v ≥ α z*`` — reactions of unexpressed genes are switched off unless the
   objective needs them. ``pfba`` is ignored (the GIMME objective is already a
   weighted flux minimisation).
+* ``method="imat"`` (switch-style, Shlomi et al. 2008; :mod:`~binn_graph.metabolic.imat`): one MILP per sample
+  maximises the number of reactions whose activity agrees with their expression: highly expressed reactions
+  (``a_rs ≥ θ_high``) carrying ``|v_r| ≥ ε``, lowly expressed ones (``a_rs ≤ θ_low``) carrying ``v_r = 0``;
+  ``thresholds=(θ_low, θ_high)``, by default the sample's ``quantiles=(0.25, 0.75)`` of activities, ``epsilon=1``.
+  No objective is imposed; with ``pfba=True`` the agreeing states are fixed and ``Σ|v|`` minimised under them.
+  ``time_limit`` caps each sample's MILP (seconds); the per-sample table is in ``attrs["imat"]``.
 * ``method="fba"``: no expression; FBA (pFBA with ``pfba=True``) under the
   medium only.
 
@@ -45,7 +51,7 @@ from .model import StoichiometricModel, as_cobra_model
 
 __all__ = ["condition_fluxes", "medium_bounds", "MetabolicWarning"]
 
-METHODS = ("eflux", "gimme", "fba")
+METHODS = ("eflux", "gimme", "imat", "fba")
 
 
 class MetabolicWarning(UserWarning):
@@ -113,7 +119,9 @@ def condition_fluxes(model, expression: pd.DataFrame | None = None, method: str 
                      medium: pd.DataFrame | pd.Series | None = None, gamma: float = 1.0,
                      reference: pd.Series | None = None, threshold: float | None = None,
                      quantile: float = 0.25, fraction_of_optimum: float = 1.0,
-                     close_uptakes: bool = False) -> pd.DataFrame:
+                     close_uptakes: bool = False, thresholds: tuple[float, float] | None = None,
+                     quantiles: tuple[float, float] = (0.25, 0.75), epsilon: float = 1.0,
+                     time_limit: float | None = None) -> pd.DataFrame:
     """Fluxes per sample (samples × reactions); see the module docstring for the formulas.
 
     Parameters
@@ -123,9 +131,10 @@ def condition_fluxes(model, expression: pd.DataFrame | None = None, method: str 
     expression:
         Samples × gene ids (non-negative levels; genes matched by id). Not used by ``method="fba"``.
     method:
-        ``"eflux"``, ``"gimme"`` or ``"fba"``.
+        ``"eflux"``, ``"gimme"``, ``"imat"`` or ``"fba"``.
     pfba:
-        Parsimonious second stage (``eflux``, ``fba``).
+        Parsimonious second stage (``eflux``, ``fba``; for ``imat``, ``Σ|v|`` minimised with the agreeing states
+        fixed).
     medium:
         Samples × exchange ids (uptake levels, rows matched to the expression by sample id) or a Series.
     gamma:
@@ -135,14 +144,23 @@ def condition_fluxes(model, expression: pd.DataFrame | None = None, method: str 
     threshold, quantile:
         GIMME threshold ``θ`` (same for all samples), else the sample's ``quantile`` of activities.
     fraction_of_optimum:
-        ``α``: the second stage holds ``c·v ≥ α z*``.
+        ``α``: the second stage holds ``c·v ≥ α z*`` (``eflux``, ``gimme``, ``fba``).
+    thresholds, quantiles:
+        iMAT's ``(θ_low, θ_high)`` for all samples, else the sample's ``quantiles`` (default 25th and 75th
+        percentiles) of the activities of reactions with a rule.
+    epsilon:
+        iMAT: the flux (model units) that counts as active.
+    time_limit:
+        iMAT: seconds per sample's MILP (None: no limit); a sample that reaches it keeps the best solution found,
+        status ``"time limit"``, reported with its MIP gap.
     close_uptakes:
         Close the uptake of exchanges not in the medium (cobrapy's ``model.medium`` semantics).
 
     Returns
     -------
     pandas.DataFrame
-        Samples × reactions (model order); ``attrs["status"]``, ``attrs["objective"]``, ``attrs["report"]``.
+        Samples × reactions (model order); ``attrs["status"]``, ``attrs["objective"]``, ``attrs["report"]``
+        (and ``attrs["imat"]``, per sample: agreement, set sizes, thresholds, gap, seconds).
 
     Raises
     ------
@@ -159,6 +177,15 @@ def condition_fluxes(model, expression: pd.DataFrame | None = None, method: str 
                              "for the medium alone")
     if gamma <= 0 or not 0 < fraction_of_optimum <= 1 or not 0 < quantile < 1:
         raise ParameterError("gamma must be > 0, fraction_of_optimum in (0, 1], quantile in (0, 1)")
+    if method == "imat":
+        pair = thresholds if thresholds is not None else quantiles
+        if len(pair) != 2 or not float(pair[0]) < float(pair[1]) or (
+                thresholds is None and not 0 <= pair[0] < pair[1] <= 1):
+            raise ParameterError(f"iMAT needs thresholds=(low, high) with low < high, or quantiles=(low, high) with "
+                                 f"0 ≤ low < high ≤ 1; got thresholds={thresholds!r}, quantiles={quantiles!r}")
+        if not epsilon > 0 or (time_limit is not None and not time_limit > 0):
+            raise ParameterError(f"epsilon and time_limit must be > 0, got epsilon={epsilon!r}, "
+                                 f"time_limit={time_limit!r}")
     cobra_model = as_cobra_model(model)
     sm = StoichiometricModel.from_cobra(cobra_model)
     engine = BatchFBA(sm, fraction_of_optimum=fraction_of_optimum)
@@ -204,10 +231,25 @@ def condition_fluxes(model, expression: pd.DataFrame | None = None, method: str 
         theta = np.full(len(a), float(threshold)) if threshold is not None else np.array(
             [np.nanquantile(row, quantile) if np.isfinite(row).any() else 0.0 for row in a])
         weights = np.where(np.isnan(a), 0.0, np.maximum(theta[:, None] - a, 0.0))
-    fluxes, objective, statuses = engine.solve(lb, ub, second_stage=(method == "gimme") or pfba, weights=weights)
+    if method == "imat":
+        fluxes, objective, statuses = _imat(sm, engine, activity.to_numpy(), lb, ub, report, pfba=pfba,
+                                            thresholds=thresholds, quantiles=quantiles, epsilon=epsilon,
+                                            time_limit=time_limit)
+        imat_table = report.pop("imat")
+        imat_table.index = samples
+    else:
+        fluxes, objective, statuses = engine.solve(lb, ub, second_stage=(method == "gimme") or pfba,
+                                                   weights=weights)
     status = pd.Series(statuses, index=samples, name="status")
-    bad = status[status != "optimal"]
+    solved = np.isfinite(fluxes).all(axis=1)
+    bad = status[~solved]
     report["not_optimal"] = bad.to_dict()
+    limited = status[solved & (status != "optimal").to_numpy()]
+    if len(limited):  # iMAT samples stopped by the time limit keep their best solution
+        report["time_limit"] = imat_table.loc[limited.index, "gap"].to_dict()
+        warnings.warn(f"{len(limited)} of {len(status)} sample(s) reached the time limit; their fluxes are the best "
+                      "solution found (relative MIP gap in attrs['imat']['gap']): "
+                      + ", ".join(map(str, limited.index[:10])), MetabolicWarning, stacklevel=2)
     if len(bad) == len(status):
         raise InfeasibleModelError(f"no sample has an optimal flux distribution (e.g. {bad.iloc[0]} for sample "
                                    f"{bad.index[0]!r}); the medium or the expression constraints leave the model "
@@ -219,4 +261,24 @@ def condition_fluxes(model, expression: pd.DataFrame | None = None, method: str 
     out.attrs["status"] = status
     out.attrs["objective"] = pd.Series(objective, index=samples, name="objective")
     out.attrs["report"] = report
+    if method == "imat":
+        out.attrs["imat"] = imat_table
     return out
+
+
+def _imat(sm: StoichiometricModel, engine: BatchFBA, activity: np.ndarray, lb: np.ndarray, ub: np.ndarray,
+          report: dict, **options) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """iMAT per sample: FBA first (its optimum and infeasible samples, cheaply), then the MILP where feasible."""
+    from .imat import imat_fluxes
+
+    objective = np.full(len(lb), np.nan)
+    first = []
+    for i in range(len(lb)):
+        z, _, status = engine.optimum(lb[i], ub[i])
+        objective[i] = z
+        first.append(status)
+    skip = np.array([s != "optimal" for s in first])
+    fluxes, statuses, table = imat_fluxes(sm, activity, lb, ub, skip=skip, **options)
+    statuses = [f if s == "skipped" else s for s, f in zip(statuses, first)]
+    report["imat"] = table
+    return fluxes, objective, statuses
