@@ -61,7 +61,8 @@ def test_cohort_command_with_groups(cohort_files, tmp_path, capsys):
 
 
 def test_cohort_command_on_peaks_exports(tmp_path, capsys):
-    rc = main(["degradation", "cohort", "--peptides", *WF, "--epochs", "50", "--no-range", "-o", str(tmp_path / "o")])
+    rc = main(["degradation", "cohort", "--peptides", *WF, "--epochs", "50", "--no-range", "--n-jobs", "1", "-o",
+               str(tmp_path / "o")])
     assert rc in (0, None)
     proteins = pd.read_csv(tmp_path / "o" / "proteins.tsv", sep="\t")
     assert len(proteins) == 8 and proteins["hidden_activity_min"].isna().all()
@@ -83,6 +84,7 @@ CASES = [
     ("sample-without-peptides", "--peptides {wf0} {d}/header.csv", ["header.csv", "no detected peptide"]),
     ("too-few-peptides", "--peptides {wf0} --min-peptides 10000", ["no protein has ≥ 10000"]),
     ("missing-file", "--peptides {d}/nothing.csv", ["nothing.csv", "no such peptidome file"]),
+    ("zero-jobs", "--peptides {wf0} --n-jobs 0", ["--n-jobs", "must be a non-zero integer", "not 0"]),
 ]
 
 

@@ -276,6 +276,17 @@ def _read_groups(path: str) -> dict[str, str]:
     return dict(zip(sample, group.astype(str)))
 
 
+def _n_jobs(text: str) -> int:
+    """argparse type of ``--n-jobs``: a non-zero integer (scikit-learn's convention; -1 = every core)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value == 0:
+        raise argparse.ArgumentTypeError(f"must be a non-zero integer (N workers, -1 every core), not {text}")
+    return value
+
+
 def cohort_command(args) -> Path:
     """``degradation cohort``: per-sample, per-protein fits of a peptidome cohort and, with --groups, the
     differential test between two groups; returns the output directory."""
@@ -296,7 +307,8 @@ def cohort_command(args) -> Path:
                                       "(samples per group: " + ", ".join(f"{g} {n}" for g, n in sizes.items())
                                       + "); a test needs at least 2 per group")
     cohort = fit_cohort(peptidome, args.min_peptides, sequences=sequences, method=args.method, edges=args.edges,
-                        epochs=args.epochs, lr=args.lr, seed=args.seed, feasible_range=not args.no_range)
+                        epochs=args.epochs, lr=args.lr, seed=args.seed, feasible_range=not args.no_range,
+                        n_jobs=args.n_jobs)
     out = _output(args)
     for name in ("proteins", "sites", "specificity", "edges"):
         getattr(cohort, name).to_csv(out / f"{name}.tsv", sep="\t", index=False)
@@ -440,6 +452,9 @@ def add_parser(subparsers) -> None:
     coh.add_argument("--lr", type=_positive_float, default=0.05, help="gradient-descent learning rate (default 0.05)")
     coh.add_argument("--seed", type=int, default=0, help="random seed of the initialisation (default 0)")
     coh.add_argument("--no-range", action="store_true", help="skip the feasible ranges of hidden activity (two LPs)")
+    coh.add_argument("--n-jobs", type=_n_jobs, default=None,
+                     help="batches of graphs fitted in parallel: N worker processes, -1 every core (default: this "
+                          "process); the results do not depend on it")
     coh.add_argument("--plot-protein", help="protein of the peptigram (default: the smallest site p-value)")
     coh.add_argument("-o", "--output", required=True, help="output directory")
     coh.set_defaults(func=cohort_command)

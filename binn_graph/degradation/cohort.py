@@ -37,6 +37,7 @@ from scipy.optimize import linprog
 from kg.report import BuildReport
 
 from ..errors import DataValidationError
+from ..parallel import check_n_jobs, run_tasks
 from .flow import _batch, _lp_system, _observed, fit
 from .graph import DegradationGraph, build_graph, build_graph_from_positions, pseudo_sequence
 from .specificity import POSITIONS
@@ -58,7 +59,8 @@ class CohortFit:
     observed: pd.DataFrame = field(repr=False)
     report: BuildReport = field(default_factory=BuildReport, repr=False)
     method: str = "gd"
-    seconds: dict[str, float] = field(default_factory=dict)  # wall time of each step: build, fit, ranges, tables
+    # seconds per step: build, fit and ranges (summed over batches), fit_and_ranges_wall, tables
+    seconds: dict[str, float] = field(default_factory=dict)
 
     @property
     def samples(self) -> list[str]:
@@ -126,7 +128,7 @@ def _sequences(table: pd.DataFrame, proteins, sequences: Mapping[str, str] | Non
 
 def fit_cohort(peptidome: pd.DataFrame, min_peptides: int = 20, *, sequences: Mapping[str, str] | None = None,
                method: str = "gd", edges: str = "closure", epochs: int = 1000, lr: float = 0.05, seed: int = 0,
-               feasible_range: bool = True, batch_size: int = 100_000) -> CohortFit:
+               feasible_range: bool = True, batch_size: int = 5_000, n_jobs: int | None = None) -> CohortFit:
     """Fit the flow model to every protein with ≥ ``min_peptides`` distinct quantified peptides in every sample.
 
     Parameters
@@ -144,7 +146,13 @@ def fit_cohort(peptidome: pd.DataFrame, min_peptides: int = 20, *, sequences: Ma
     feasible_range:
         Also compute each hidden activity's feasible range (two LPs over each batch).
     batch_size:
-        Most graph nodes per batched fit (graphs are grouped in input order until the next would exceed it).
+        Most graph nodes per batched fit (graphs are grouped in input order until the next would exceed it). The
+        batches, not ``n_jobs``, fix the results: the same ``batch_size`` gives identical results for any ``n_jobs``.
+    n_jobs:
+        Batches fitted in parallel through :func:`~binn_graph.parallel.run_tasks` (scikit-learn's convention: None
+        runs here unless a ``joblib.parallel_config`` says otherwise, ``k`` workers, ``-1`` every core); each batch
+        gets the same ``seed`` as in the sequential run. A failing batch raises
+        :class:`~binn_graph.parallel.ParallelTaskError` naming its samples and proteins.
 
     Returns
     -------
@@ -155,6 +163,9 @@ def fit_cohort(peptidome: pd.DataFrame, min_peptides: int = 20, *, sequences: Ma
         raise DataValidationError(f"min_peptides must be ≥ 1, not {min_peptides!r}")
     if method not in ("gd", "lp"):
         raise DataValidationError(f"method must be 'gd' or 'lp', not {method!r}")
+    n_jobs = check_n_jobs(n_jobs)
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise DataValidationError(f"batch_size must be a positive number of graph nodes, not {batch_size!r}")
     report = BuildReport()
     if "report" in peptidome.attrs:
         report.extend(peptidome.attrs["report"])
@@ -192,23 +203,43 @@ def fit_cohort(peptidome: pd.DataFrame, min_peptides: int = 20, *, sequences: Ma
             report.add("cohort", "dropped", f"peptides of {protein} in {sample} not placed on its sequence",
                        sum(e.count for e in dropped), examples=[str(e) for e in dropped])
     clock["build"] += time.perf_counter()
-    clock["fit"] = clock["ranges"] = 0.0
-    fits = []
-    for start, stop in _chunks([len(g.nodes) for g in graphs], batch_size):
-        chunk = graphs[start:stop]
-        clock["fit"] -= time.perf_counter()
-        f = fit(chunk if len(chunk) > 1 else chunk[0], abundances[start:stop] if len(chunk) > 1 else abundances[start],
-                method, epochs=epochs, lr=lr, seed=seed, feasible_range=False)
-        clock["fit"] += time.perf_counter()
-        clock["ranges"] -= time.perf_counter()
-        ranges = _ranges(chunk, abundances[start:stop]) if feasible_range or method == "lp" else None
-        clock["ranges"] += time.perf_counter()
-        fits.append((chunk, keys[start:stop], f, ranges))
+    spans = list(_chunks([len(g.nodes) for g in graphs], batch_size))
+    ranged = feasible_range or method == "lp"
+    tasks = [(graphs[a:b], abundances[a:b], method, epochs, lr, seed, ranged) for a, b in spans]
+    names = [_chunk_name(keys[a:b], i, len(spans)) for i, (a, b) in enumerate(spans)]
+    wall = time.perf_counter()
+    done = run_tasks(_fit_chunk, tasks, n_jobs=n_jobs, star=True, names=names, desc="degradation fits",
+                     unit="batch")
+    clock["fit"] = sum(d[2] for d in done)  # summed over batches (worker time when n_jobs > 1)
+    clock["ranges"] = sum(d[3] for d in done)
+    clock["fit_and_ranges_wall"] = time.perf_counter() - wall
+    fits = [(graphs[a:b], keys[a:b], d[0], d[1]) for (a, b), d in zip(spans, done)]
     clock["tables"] = -time.perf_counter()
     result = _collect(fits, graphs, keys, report, method)
     clock["tables"] += time.perf_counter()
     result.seconds = clock
     return result
+
+
+def _chunk_name(keys: list[tuple[str, str]], index: int, total: int) -> str:
+    """A batch's name for error messages: its position and its (sample, protein) pairs (the first few)."""
+    shown = ", ".join(f"{sample}/{protein}" for sample, protein in keys[:4])
+    more = f" and {len(keys) - 4} more" if len(keys) > 4 else ""
+    return f"batch {index + 1} of {total} (sample/protein {shown}{more})"
+
+
+def _fit_chunk(graphs: list[DegradationGraph], abundances: list[pd.Series], method: str, epochs: int, lr: float,
+               seed: int, ranged: bool):
+    """One batch of graphs (a task of :func:`~binn_graph.parallel.run_tasks`): the batched fit and, when
+    ``ranged``, the feasible ranges; returns ``(fit, ranges, fit seconds, range seconds)``."""
+    clock = time.perf_counter()
+    f = fit(graphs if len(graphs) > 1 else graphs[0], abundances if len(graphs) > 1 else abundances[0], method,
+            epochs=epochs, lr=lr, seed=seed, feasible_range=False)
+    f.graphs = []  # the caller holds them; not sent back from a worker
+    fit_s = time.perf_counter() - clock
+    clock = time.perf_counter()
+    ranges = _ranges(graphs, abundances) if ranged else None
+    return f, ranges, fit_s, time.perf_counter() - clock
 
 
 def _chunks(sizes: list[int], limit: int):
