@@ -324,9 +324,11 @@ class BINNEstimator(BaseEstimator):
 
         Parameters
         ----------
-        X : DataFrame or array of shape (n_samples, n_features)
+        X : DataFrame or array of shape (n_samples, n_features), or PlinkGenotypes
             Samples × features; DataFrame columns are matched to the graph's ``input_type`` nodes by name (arrays
-            get names ``x0, x1, …``). NaN marks a missing value.
+            get names ``x0, x1, …``). NaN marks a missing value. A :class:`~binn_graph.genomic.PlinkGenotypes` is
+            streamed from disk in batches (the SNPs are the columns; ``y`` a Series indexed by ``.fam`` sample ids
+            selects the training samples): :func:`binn_graph.genomic.streamed_fit.fit_streamed`.
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
             Class labels or numeric targets; a Series is matched to X by sample id.
         latent_targets : DataFrame, optional
@@ -340,6 +342,12 @@ class BINNEstimator(BaseEstimator):
         -------
         self
         """
+        from .genomic.streaming import PlinkGenotypes
+
+        if isinstance(X, PlinkGenotypes):  # genotypes streamed from disk: binn_graph.genomic.streamed_fit
+            from .genomic.streamed_fit import fit_streamed
+
+            return fit_streamed(self, X, y, latent_targets=latent_targets, validation_data=validation_data)
         validate_params(self)
         frame, y_values, n_train = self._check_data(X, y, validation_data)
         seed = int(check_random_state(self.random_state).randint(0, 2**31 - 1))
@@ -350,10 +358,17 @@ class BINNEstimator(BaseEstimator):
         torch.manual_seed(seed)
         self.model_ = self._build_module(n_outputs)
         module, target, loss_fn, val_loss = self._objective(target, n_outputs, idx, frame.index, latent_targets)
+        has_val = len(val_idx) > 0
+        self._train(module, loss_fn, val_loss, seed, X_all[idx], target[idx], X_all[val_idx] if has_val else None,
+                    target[val_idx] if has_val else None)
+        return self
+
+    def _train(self, module, loss_fn, val_loss, seed: int, X_train, y_train, X_val, y_val) -> None:
+        """Run the :class:`~binn_graph.training.Trainer` with this estimator's settings on its device (``history_``);
+        ``X_train``/``X_val`` are tensors or streamed row sources."""
         trainer = Trainer(max_epochs=self.max_epochs, batch_size=self.batch_size, lr=self.lr,
                           weight_decay=self.weight_decay, l1=self.l1, l2=self.l2, patience=self.patience,
                           seed=seed, progress=self.verbose or None)
-        has_val = len(val_idx) > 0
         device = resolve_device(self.device)
         if device.type != "cpu":
             trainer.device = device
@@ -364,14 +379,11 @@ class BINNEstimator(BaseEstimator):
                     fn.to(device)
         try:
             with intra_op_threads(self.n_threads):
-                self.history_ = trainer.fit(module, loss_fn, X_all[idx], target[idx],
-                                            X_all[val_idx] if has_val else None,
-                                            target[val_idx] if has_val else None, val_loss_fn=val_loss)
+                self.history_ = trainer.fit(module, loss_fn, X_train, y_train, X_val, y_val, val_loss_fn=val_loss)
         finally:
             if device.type != "cpu":
                 module.cpu()
                 vars(self.model_).pop("use_engine", None)
-        return self
 
     def _check_data(self, X, y, validation_data) -> tuple[pd.DataFrame, np.ndarray, int]:
         """X as a float DataFrame with y aligned to it by sample id; validation rows appended after the

@@ -24,6 +24,17 @@ data-parallel with no change to the caller (the estimators and ``binn-graph trai
   checksum of the data) and stop with :class:`DistributedSettingsError` naming what differs.
 
 Global batches smaller than the number of ranks (a last remainder of one sample with two ranks) are skipped.
+
+Rows streamed from disk
+-----------------------
+``X`` (and ``X_val``) may also be a *row source* instead of a tensor: any object with ``len(source)`` rows,
+``source.read(rows)`` returning the float32 tensor ``[len(rows), n_inputs]`` of the rows at positions ``rows`` (in
+that order), and ``source.fingerprint()``, a small dict that identifies the data (compared across ranks instead
+of a checksum of the whole data). Each step then reads only its rows (under torchrun only this rank's share of the
+global batch), and validation is scored in chunks of ``batch_size`` rows, so neither the inputs nor the training set
+has to fit in memory. The batch order, the steps and the all-reduce are those of in-memory training, so a streamed
+fit equals the in-memory fit on the same rows. :class:`binn_graph.genomic.StreamedInputs` is the row source of a
+PLINK ``.bed``; ``BINNRegressor.fit(PlinkGenotypes(...), y)`` builds one.
 """
 
 from __future__ import annotations
@@ -140,11 +151,17 @@ def check_consistent(settings: dict, context: DistributedContext) -> None:
             + ". Launch every rank with the same command, data and seed")
 
 
-def _settings(trainer: "Trainer", model: nn.Module, X: Tensor, y: Tensor, X_val: Tensor | None) -> dict:
-    """What must agree across ranks: the trainer's parameters, the data's size and checksum, the parameter shapes."""
+def _settings(trainer: "Trainer", model: nn.Module, X, y: Tensor, X_val) -> dict:
+    """What must agree across ranks: the trainer's parameters, the data's size and checksum (a streamed source's
+    fingerprint), the parameter shapes."""
     out = {k: v for k, v in vars(trainer).items() if k != "progress"}
-    out["n_samples"], out["n_validation"] = int(X.shape[0]), 0 if X_val is None else int(X_val.shape[0])
-    out["data_checksum"] = round(float(X.sum(dtype=torch.float64)) + float(y.sum(dtype=torch.float64)), 6)
+    out["n_samples"], out["n_validation"] = len(X), 0 if X_val is None else len(X_val)
+    if _streamed(X):
+        out["data"] = X.fingerprint()
+        out["validation_data"] = None if X_val is None else X_val.fingerprint()
+        out["data_checksum"] = round(float(y.sum(dtype=torch.float64)), 6)
+    else:
+        out["data_checksum"] = round(float(X.sum(dtype=torch.float64)) + float(y.sum(dtype=torch.float64)), 6)
     out["parameters"] = [(name, tuple(p.shape)) for name, p in model.named_parameters()]
     return out
 
@@ -213,13 +230,15 @@ class Trainer:
     progress: bool | None = None
     device: str | None = None
 
-    def fit(self, model: nn.Module, loss_fn: Callable[[Tensor, Tensor], Tensor], X: Tensor, y: Tensor,
-            X_val: Tensor | None = None, y_val: Tensor | None = None,
+    def fit(self, model: nn.Module, loss_fn: Callable[[Tensor, Tensor], Tensor], X, y: Tensor,
+            X_val=None, y_val: Tensor | None = None,
             val_loss_fn: Callable[[Tensor, Tensor], Tensor] | None = None) -> TrainingHistory:
         """Train ``model`` in place; restores the best validation weights when validation data is given.
 
-        ``val_loss_fn`` (default ``loss_fn``) scores the validation data for early stopping and the schedule, e.g.
-        the task loss alone when ``loss_fn`` adds auxiliary terms.
+        ``X`` and ``X_val`` are tensors ``[samples, inputs]`` or row sources streamed from disk (module docstring,
+        "Rows streamed from disk"); ``y``/``y_val`` are tensors with one row per sample. ``val_loss_fn`` (default
+        ``loss_fn``) scores the validation data for early stopping and the schedule, e.g. the task loss alone when
+        ``loss_fn`` adds auxiliary terms; it must be a mean over samples when ``X_val`` is streamed.
         """
         context = distributed_context()
         if context is not None:
@@ -235,7 +254,7 @@ class Trainer:
         generator = torch.Generator().manual_seed(int(self.seed))
         history = TrainingHistory()
         best_state, best_loss, waited = None, float("inf"), 0
-        n = X.shape[0]
+        n = len(X)
         batch_size = max(1, min(self.batch_size, n))
         bar = progress(range(self.max_epochs), desc="training", unit="epoch",
                        enabled=self.progress if context is None or context.is_main else False)
@@ -265,8 +284,7 @@ class Trainer:
                 optimizer.step()
             history.train_loss.append(total / n)
             if X_val is not None:
-                val = self.evaluate(model, val_loss_fn or loss_fn, self._batch(X_val, None),
-                                    y_val.to(self.device or y_val.device))
+                val = self._validation_loss(model, val_loss_fn or loss_fn, X_val, y_val)
                 history.val_loss.append(val)
                 if sched is not None:
                     sched.step(val)
@@ -293,10 +311,26 @@ class Trainer:
         model.eval()
         return history
 
-    def _batch(self, X: Tensor, idx: Tensor | None) -> Tensor:
-        """Rows ``idx`` of ``X`` (all rows when None) as float32 on this trainer's device."""
-        rows = X if idx is None else X[idx]
+    def _batch(self, X, idx: Tensor | None) -> Tensor:
+        """Rows ``idx`` of ``X`` (all rows when None; read from a streamed source) as float32 on this trainer's
+        device."""
+        if _streamed(X):
+            rows = X.read(np.arange(len(X)) if idx is None else idx.numpy())
+        else:
+            rows = X if idx is None else X[idx]
         return _as_float(rows if self.device is None else rows.to(self.device, non_blocking=True))
+
+    def _validation_loss(self, model: nn.Module, loss_fn, X_val, y_val: Tensor) -> float:
+        """The validation loss; a streamed ``X_val`` is predicted ``batch_size`` rows at a time (only its outputs
+        are held, ``[samples, outputs]``) and scored once on all of them."""
+        y_val = y_val.to(self.device or y_val.device)
+        if not _streamed(X_val):
+            return self.evaluate(model, loss_fn, self._batch(X_val, None), y_val)
+        model.eval()
+        with torch.no_grad():
+            chunks = [model(self._batch(X_val, torch.arange(start, min(start + self.batch_size, len(X_val)))))
+                      for start in range(0, len(X_val), max(1, self.batch_size))]
+            return float(loss_fn(torch.cat(chunks), y_val))
 
     def optimizer(self, model: nn.Module) -> torch.optim.Optimizer:
         """Adam with this trainer's ``lr`` and ``weight_decay``; the fused kernel (one call for all parameter tensors)
@@ -334,6 +368,11 @@ class Trainer:
         return float(loss_fn(model(_as_float(X)), y))
 
 
+def _streamed(X) -> bool:
+    """A row source read from disk (``read``/``fingerprint``), not an in-memory tensor."""
+    return not isinstance(X, Tensor) and hasattr(X, "read") and hasattr(X, "fingerprint")
+
+
 def _as_float(x: Tensor) -> Tensor:
     """Compact inputs (int8 genotype dosages, float16) are converted batch by batch."""
     return x if x.dtype == torch.float32 else x.to(torch.float32)
@@ -346,12 +385,17 @@ def _has_batchnorm(model: nn.Module) -> bool:
 def save_checkpoint(path: str | PathLike, model: nn.Module, spec: dict) -> None:
     """Save weights plus a plain-data spec (architecture, config, preprocessing): no pickled objects.
 
-    In a distributed run only rank 0 writes (:func:`is_main_process`).
+    In a distributed run only rank 0 writes (:func:`is_main_process`). The file is written completely or not at
+    all (:func:`binn_graph.genomic.atomic_output`): an interrupted save leaves any earlier checkpoint untouched and no
+    partial file.
     """
+    from .genomic.streaming import atomic_output
+
     if not is_main_process():
         return
     payload = {"version": CHECKPOINT_VERSION, "state_dict": model.state_dict(), "spec": spec}
-    torch.save(payload, Path(path))
+    with atomic_output(Path(path)) as out:
+        torch.save(payload, out)
 
 
 def load_checkpoint(path: str | PathLike) -> dict:

@@ -1,8 +1,9 @@
 """Genomic prediction: genotype data, gene selection, eQTL mapping into SNP → gene edges (Kontolati et al. 2025).
 
 * :func:`read_genotypes`, :func:`check_genotypes`, :func:`align_samples` — dosages keyed by sample and SNP id;
-* :class:`PlinkGenotypes`, :class:`GenotypeStatistics` — a PLINK ``.bed`` streamed in sample batches, statistics in
-  one pass (:mod:`binn_graph.genomic.streaming`);
+* :class:`PlinkGenotypes`, :class:`GenotypeStatistics`, :class:`StreamedInputs` — a PLINK ``.bed`` streamed in
+  sample batches, statistics in one pass (:mod:`binn_graph.genomic.streaming`); ``estimator.fit(PlinkGenotypes(...),
+  y)`` trains on it batch by batch, data-parallel under torchrun (:mod:`binn_graph.genomic.streamed_fit`);
 * :func:`select_genes` — ElasticNetCV gene selection from expression;
 * :func:`map_eqtl`, :func:`eqtl_graph` — vectorised SNP × gene association, top-k/FDR selection, ``snp affects gene``.
 
@@ -20,8 +21,10 @@ from .eqtl import eqtl_graph, map_eqtl
 from .graph_builder import FoldGraphBuilder
 from .protocol import NestedCVResult, nested_cv, regression_scores
 from .select import select_genes
-from .streaming import GenotypeStatistics, PlinkGenotypes, atomic_output
+from .streamed_fit import fit_streamed
+from .streaming import GenotypeStatistics, PlinkGenotypes, StreamedInputs, atomic_output
 
 __all__ = ["read_genotypes", "check_genotypes", "align_samples", "select_genes", "map_eqtl", "eqtl_graph",
            "nested_cv", "NestedCVResult", "regression_scores", "run_genomic_benchmark", "GenomicBenchmark",
-           "genomic_binn", "FoldGraphBuilder", "PlinkGenotypes", "GenotypeStatistics", "atomic_output"]
+           "genomic_binn", "FoldGraphBuilder", "PlinkGenotypes", "GenotypeStatistics", "StreamedInputs", "atomic_output",
+           "fit_streamed"]

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass
 from os import PathLike
@@ -32,10 +33,11 @@ from typing import Iterator
 
 import numpy as np
 import pandas as pd
+import torch
 
 from ..errors import DataValidationError
 
-__all__ = ["PlinkGenotypes", "GenotypeStatistics", "atomic_output", "bed_size", "MISSING"]
+__all__ = ["PlinkGenotypes", "GenotypeStatistics", "StreamedInputs", "atomic_output", "bed_size", "MISSING"]
 
 #: bed-reader's code of a missing call in an ``int8`` read.
 MISSING = -127
@@ -66,6 +68,9 @@ def atomic_output(path: str | PathLike, mode: str = "wb") -> Iterator:
     """
     target = Path(path)
     handle, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
+    umask = os.umask(0o022)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # the permissions of a plainly opened file, not mkstemp's 0600
     try:
         with os.fdopen(handle, mode) as out:
             yield out
@@ -138,6 +143,31 @@ class GenotypeStatistics:
         out -= mean
         out *= inv
         out[batch == MISSING] = 0.0
+        return out
+
+    def select(self, positions: np.ndarray) -> "GenotypeStatistics":
+        """The statistics of the SNPs at ``positions`` (e.g. a model's input SNPs), in that order."""
+        positions = np.asarray(positions, dtype=np.int64)
+        return GenotypeStatistics(self.snps[positions], self.n_samples, self.n_called[positions],
+                                  self.dosage_sum[positions], self.dosage_sq_sum[positions])
+
+    def preprocessor(self, impute: str = "mean", scale: bool = True):
+        """The :class:`~binn_graph.preprocessing.InputPreprocessor` these statistics define: the one that
+        ``InputPreprocessor(impute, scale).fit`` learns from the same samples held in memory (missing calls as
+        NaN): centre = mean called dosage, scale = its standard deviation (1 where 0), a SNP without any call
+        centred at 0 and listed in ``unobserved_``."""
+        from ..preprocessing import IMPUTE_MODES, InputPreprocessor
+
+        if impute not in IMPUTE_MODES:
+            raise DataValidationError(f"impute must be one of {IMPUTE_MODES}, not {impute!r}")
+        observed = self.n_called > 0
+        mean = np.where(observed, np.nan_to_num(self.mean), 0.0)
+        std = np.where(observed, np.nan_to_num(self.std), 0.0)
+        out = InputPreprocessor(impute, scale)
+        out.unobserved_ = self.snps[~observed].tolist()
+        out.mean_ = mean if scale else np.zeros_like(mean)
+        out.scale_ = np.where(std > 0, std, 1.0) if scale else np.ones_like(std)
+        out.fill_ = np.zeros_like(mean) if impute == "zero" else mean
         return out
 
     def save(self, path: str | PathLike) -> None:
@@ -261,3 +291,55 @@ class PlinkGenotypes:
 
     def __repr__(self) -> str:
         return f"PlinkGenotypes({str(self.path)!r}, samples={self.n_samples:,}, snps={self.n_snps:,})"
+
+
+class StreamedInputs:
+    """Rows of a PLINK set as a model's input, read from disk on demand: the row source of
+    :class:`~binn_graph.training.Trainer` (its module docstring, "Rows streamed from disk").
+
+    Row ``i`` is the sample at ``.bed`` position ``positions[i]``; its input is the SNPs at ``.bed`` positions
+    ``snps`` (None: all, in file order) through ``preprocessor`` (a fitted
+    :class:`~binn_graph.preprocessing.InputPreprocessor`, e.g. :meth:`GenotypeStatistics.preprocessor`), exactly as
+    ``preprocessor.transform`` turns the same genotypes held in memory (missing = NaN).
+    """
+
+    def __init__(self, genotypes: PlinkGenotypes, positions, preprocessor, snps=None) -> None:
+        self.genotypes = genotypes
+        self.positions = np.asarray(positions, dtype=np.int64)
+        self.preprocessor = preprocessor
+        self.snps = None if snps is None else np.asarray(snps, dtype=np.int64)
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+    def read(self, rows) -> torch.Tensor:
+        """float32 ``[len(rows), n_snps × input_width]``: the rows at positions ``rows`` (in that order), read in
+        file order (one contiguous slice where the samples are adjacent) and preprocessed."""
+        wanted = self.positions[np.asarray(rows, dtype=np.int64)]
+        order = np.argsort(wanted, kind="stable")
+        ordered = wanted[order]
+        contiguous = len(ordered) > 0 and ordered[-1] - ordered[0] == len(ordered) - 1
+        block = self.genotypes.read(slice(int(ordered[0]), int(ordered[-1]) + 1) if contiguous else ordered, self.snps)
+        values = block.astype(np.float32)
+        values[block == MISSING] = np.nan
+        out = self.preprocessor.transform(pd.DataFrame(values, copy=False))
+        if not (order == np.arange(len(order))).all():
+            unsorted = np.empty_like(out)
+            unsorted[order] = out
+            out = unsorted
+        return torch.from_numpy(out)
+
+    def fingerprint(self) -> dict:
+        """What identifies these rows across the ranks of a distributed run: the file's size and name, the sample
+        and SNP ids read (CRC-32) and the preprocessing."""
+        samples = self.genotypes.samples[self.positions]
+        snps = self.genotypes.snps if self.snps is None else self.genotypes.snps[self.snps]
+        crc = lambda values: zlib.crc32("\n".join(map(str, values)).encode())  # noqa: E731
+        pre = self.preprocessor
+        return {"bed": self.genotypes.path.name, "bed_bytes": self.genotypes.path.stat().st_size, "rows": len(self),
+                "samples_crc": crc(samples), "snps": len(snps), "snps_crc": crc(snps),
+                "preprocessing_crc": zlib.crc32(np.concatenate([pre.mean_, pre.scale_, pre.fill_]).tobytes())}
+
+    def __repr__(self) -> str:
+        n_snps = self.genotypes.n_snps if self.snps is None else len(self.snps)
+        return f"StreamedInputs({self.genotypes.path.name!r}, rows={len(self):,}, snps={n_snps:,})"
