@@ -13,6 +13,7 @@ from ..threads import intra_op_threads
 from ._context import ExplainContext, make_context
 from .clamp import clamp_scores
 from .gradients import path_attributions
+from .member_sets import member_inputs, member_z
 from .normalize import connectivity_scale
 from .specificity import variation_shares
 
@@ -20,7 +21,8 @@ __all__ = ["explain", "explain_edges", "METHODS"]
 
 METHODS = ("clamp", "ablation", "integrated_gradients", "layer_conductance")
 COLUMNS = ["node_type", "node_id", "name", "full_name", "level", "importance", "normalized_importance",
-           "specific_importance", "inherited_share", "inherited_from", "driver", "rank", "specific_rank"]
+           "specific_importance", "inherited_share", "inherited_from", "driver", "member_z", "rank", "specific_rank",
+           "member_rank"]
 
 
 def _scores(ctx: ExplainContext, method: str, options: dict) -> np.ndarray:
@@ -41,6 +43,8 @@ def _table(ctx: ExplainContext, scores: np.ndarray, normalize: str | None) -> pd
     ids = nodes["node_id"].to_numpy()
     source = shares["inherited_from"].to_numpy()
     inherited = np.clip(shares["inherited_share"].to_numpy(), 0.0, 1.0)
+    members = member_inputs(ctx.architecture)
+    inputs = (nodes["level"] == 0).to_numpy()
     for t, name in enumerate(ctx.output_names):
         normalized = scores[:, t] / scale
         frame = pd.DataFrame({
@@ -51,9 +55,11 @@ def _table(ctx: ExplainContext, scores: np.ndarray, normalize: str | None) -> pd
             "specific_importance": normalized * (1.0 - inherited),
             "inherited_share": inherited, "inherited_from": np.where(source >= 0, ids[np.maximum(source, 0)], None),
             "driver": ids[_drivers(source, inherited)],
+            "member_z": member_z(members, scores[inputs, t]),
         })[keep]
         frame["rank"] = frame["normalized_importance"].rank(ascending=False, method="min").astype("Int64")
         frame["specific_rank"] = frame["specific_importance"].rank(ascending=False, method="min").astype("Int64")
+        frame["member_rank"] = frame["member_z"].rank(ascending=False, method="min").astype("Int64")
         if len(ctx.output_names) > 1:
             frame["output"] = name
         frames.append(frame.sort_values("rank", kind="stable", na_position="last"))  # most important first
@@ -115,7 +121,11 @@ def explain(model, X, method: str = "clamp", *, normalize: str | None = "fan", n
     and whether a node carries its signal itself or inherits it from a child
     (:mod:`binn_graph.attribution.specificity`): ``inherited_share`` (largest share of the node's input variation
     from one child), ``inherited_from`` (that child), ``driver`` (the most specific node the signal comes from),
-    ``specific_importance`` (normalised importance × (1 − inherited share)) and ``specific_rank``; plus ``output``
+    ``specific_importance`` (normalised importance × (1 − inherited share)) and ``specific_rank``;
+    which member set explains the important inputs (:mod:`binn_graph.attribution.member_sets`): ``member_z`` (the
+    standardised mean importance of the inputs that reach the node; NaN without input scores) and ``member_rank``
+    (1 = highest ``member_z``; it finds a driving pathway even where the model routes the signal through an
+    overlapping sibling and gives the pathway itself importance ~0); plus ``output``
     for multi-output models and ``p_value``/``q_value`` when a null is run. With a null, ``attrs["null"]`` holds
     its summary: ``null``, ``n_null``, ``alpha``, ``null_types``, ``n_tested``, ``min_p``, ``needed_n_null``,
     ``reachable``, ``n_significant`` (rows with ``q ≤ alpha``), ``min_q`` and the ``warning`` text (or None).

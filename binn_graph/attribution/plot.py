@@ -31,6 +31,7 @@ AXIS_LABELS = {
     "importance": "importance (mean |change| of the explained output)",
     "normalized_importance": "importance ÷ connectivity (normalized)",
     "specific_importance": "specific importance (not inherited from a child)",
+    "member_z": "member-set z (mean importance of the member inputs, standardised)",
 }
 _SIGNIFICANT, _OTHER = "tab:blue", "#b8c7d9"
 

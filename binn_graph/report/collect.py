@@ -21,8 +21,8 @@ __all__ = ["versions", "command_line", "parameters", "now", "data_summary", "gra
            "top_nodes", "figure", "plain", "NODE_COLUMNS"]
 
 #: Columns of the report's node table, in order (those present in the explain table are shown).
-NODE_COLUMNS = ["rank", "node_type", "node_id", "name", "full_name", "level", "normalized_importance", "specific_rank", "driver",
-                "p_value", "q_value", "mean_rank", "rank_sd"]
+NODE_COLUMNS = ["rank", "node_type", "node_id", "name", "full_name", "level", "normalized_importance", "specific_rank",
+                "driver", "member_rank", "p_value", "q_value", "mean_rank", "rank_sd"]
 _PACKAGES = ("binn-graph", "torch", "torch-geometric", "numpy", "pandas", "scipy", "scikit-learn", "networkx")
 
 

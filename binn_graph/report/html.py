@@ -209,10 +209,10 @@ def section_nodes(report: dict) -> str:
         return f'<section id="nodes"><h2>Top nodes</h2><p>{_e(note)}</p></section>' if note else ""
     labels = {"rank": "rank", "node_type": "type", "node_id": "id", "name": "name", "level": "level",
               "normalized_importance": "importance (normalised)", "specific_rank": "specific rank",
-              "driver": "driver", "p_value": "p", "q_value": "q", "mean_rank": "mean rank (seeds)",
+              "driver": "driver", "member_rank": "member-set rank", "p_value": "p", "q_value": "q", "mean_rank": "mean rank (seeds)",
               "rank_sd": "rank sd (seeds)"}
-    numeric = {"rank", "level", "normalized_importance", "specific_rank", "p_value", "q_value", "mean_rank",
-               "rank_sd"}
+    numeric = {"rank", "level", "normalized_importance", "specific_rank", "member_rank", "p_value", "q_value",
+               "mean_rank", "rank_sd"}
     columns = nodes["columns"]
     one_decimal = {"mean_rank", "rank_sd"}
     rows = [[_e(f"{r[c]:.1f}") if c in one_decimal and r.get(c) is not None else _number(r.get(c)) if c in numeric
