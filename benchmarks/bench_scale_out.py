@@ -111,24 +111,45 @@ def bench_ddp(samples: int, batch: int, epochs: int) -> dict:
 
 # ---------------------------------------------------------------- streaming epoch
 def write_bed(path: Path, n_samples: int, n_snps: int, seed: int = 0, chunk: int = 5_000,
-              log_every_s: float = 0.0) -> None:
+              log_every_s: float = 0.0, pool_mb: int = 0) -> None:
     """A simulated SNP-major PLINK set: genotype codes hom A1 / het / hom A2 with frequencies ¼ ½ ¼, 1 % missing;
     written at most ``chunk`` SNPs (and about 64 MB of draws) at a time, through a uint8 lookup table, so the
-    writer's memory stays small at any sample count. ``log_every_s`` > 0 prints progress lines to stderr."""
+    writer's memory stays small at any sample count. ``log_every_s`` > 0 prints progress lines to stderr.
+
+    ``pool_mb`` > 0 draws a pool of that many MB of packed genotype bytes once, and writes each SNP as a random
+    window of the pool (for files of many GB, where drawing every genotype costs CPU-hours on a busy machine): the
+    same code frequencies per byte, but SNPs are not independent draws. Reading and training costs do not depend
+    on the values."""
     rng = np.random.default_rng(seed)
     per_snp = (n_samples + 3) // 4
     chunk = max(1, min(chunk, (1 << 26) // (per_snp * 4)))
     # draws u in [0, 200): < 2 missing (01), < 51 hom A1 (00), < 151 het (10), else hom A2 (11)
     codes = np.select([np.arange(200) < 2, np.arange(200) < 51, np.arange(200) < 151], [0b01, 0b00, 0b10],
                       0b11).astype(np.uint8)
+
+    def packed_codes(m: int, width: int, pad: bool = True) -> np.ndarray:
+        c = codes[rng.integers(0, 200, size=(m, width * 4), dtype=np.uint8)]
+        if pad:
+            c[:, n_samples:] = 0  # the padding of each SNP's last byte
+        return c[:, 0::4] | (c[:, 1::4] << 2) | (c[:, 2::4] << 4) | (c[:, 3::4] << 6)
+
+    pool = None
+    if pool_mb:
+        pool = np.concatenate([packed_codes(1, 1 << 24, pad=False).ravel() for _ in range(max(1, pool_mb // 16))])
+        pad_mask = np.uint8((1 << (2 * (n_samples % 4))) - 1) if n_samples % 4 else np.uint8(0xFF)
     started = last = time.perf_counter()
     with open(path.with_suffix(".bed"), "wb") as out:
         out.write(bytes([0x6C, 0x1B, 0x01]))
         for start in range(0, n_snps, chunk):
             m = min(chunk, n_snps - start)
-            c = codes[rng.integers(0, 200, size=(m, per_snp * 4), dtype=np.uint8)]
-            c[:, n_samples:] = 0
-            packed = c[:, 0::4] | (c[:, 1::4] << 2) | (c[:, 2::4] << 4) | (c[:, 3::4] << 6)
+            if pool is None:
+                packed = packed_codes(m, per_snp)
+            else:
+                offsets = rng.integers(0, len(pool) - per_snp, size=m)
+                packed = np.empty((m, per_snp), dtype=np.uint8)
+                for row, offset in enumerate(offsets):
+                    packed[row] = pool[offset:offset + per_snp]
+                packed[:, -1] &= pad_mask
             out.write(packed.tobytes())
             if log_every_s and time.perf_counter() - last >= log_every_s:
                 last = time.perf_counter()
@@ -165,11 +186,13 @@ def _peak_rss_gb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
 
 
-def stream_epoch(bed: Path, batch: int, snps_per_gene: int, log_every_s: float = 0.0) -> dict:
+def stream_epoch(bed: Path, batch: int, snps_per_gene: int, log_every_s: float = 0.0,
+                 stats_budget_s: float | None = None) -> dict:
     """One statistics pass and one training epoch streamed from ``bed``; times and this process's peak RSS.
 
     ``log_every_s`` > 0 prints a progress line (samples done, elapsed, RSS) to stderr that often, so a run stopped
-    part-way still gives a measured rate."""
+    part-way still gives a measured rate. ``stats_budget_s`` stops the statistics pass after that many seconds (its
+    rate is measured on the samples done, ``stats_samples``) and standardises the epoch with those statistics."""
     import torch
 
     from binn_graph.genomic import GenotypeStatistics, PlinkGenotypes
@@ -183,10 +206,14 @@ def stream_epoch(bed: Path, batch: int, snps_per_gene: int, log_every_s: float =
         stats = GenotypeStatistics.empty(geno.snps)
         for _, block in geno.batches(batch):
             stats.update(block)
+            if stats_budget_s is not None and time.perf_counter() - start >= stats_budget_s:
+                break
             if log_every_s and time.perf_counter() - last >= log_every_s:
                 last = time.perf_counter()
                 _log("statistics", samples_done=stats.n_samples, samples=n, elapsed_s=last - start)
         out["stats_s"] = time.perf_counter() - start
+        out["stats_samples"] = stats.n_samples
+        _log("statistics done", samples_done=stats.n_samples, samples=n, elapsed_s=out["stats_s"])
         genes = m // snps_per_gene
         edge_index = torch.stack([torch.arange(m), torch.arange(m) // snps_per_gene])
         torch.manual_seed(0)
@@ -215,7 +242,7 @@ def stream_epoch(bed: Path, batch: int, snps_per_gene: int, log_every_s: float =
 
 
 def bench_stream(folder: Path, snps: int, samples: list[int], batch: int, snps_per_gene: int, keep: bool,
-                 log_every_s: float = 0.0) -> list:
+                 log_every_s: float = 0.0, pool_mb: int = 0, stats_budget_s: float | None = None) -> list:
     """Each size: write the .bed (timed), then stream it in a fresh process (its progress lines pass through to
     stderr)."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -224,10 +251,12 @@ def bench_stream(folder: Path, snps: int, samples: list[int], batch: int, snps_p
         bed = folder / f"sim_{snps}x{n}.bed"
         start = time.perf_counter()
         if not bed.exists():
-            write_bed(bed, n, snps, log_every_s=log_every_s)
+            write_bed(bed, n, snps, log_every_s=log_every_s, pool_mb=pool_mb)
+            _log("write done", snps=snps, samples=n, elapsed_s=time.perf_counter() - start)
         write_s = time.perf_counter() - start
         result = subprocess.run([sys.executable, __file__, "stream-one", str(bed), "--batch", str(batch),
-                                 "--snps-per-gene", str(snps_per_gene), "--log-every", str(log_every_s)],
+                                 "--snps-per-gene", str(snps_per_gene), "--log-every", str(log_every_s)]
+                                + ([] if stats_budget_s is None else ["--stats-budget-s", str(stats_budget_s)]),
                                 stdout=subprocess.PIPE, text=True, check=True)
         row = json.loads(result.stdout.strip().splitlines()[-1])
         row["write_s"] = write_s
@@ -261,20 +290,26 @@ def main(argv=None) -> None:
     stream.add_argument("--keep", action="store_true", help="keep the simulated files")
     stream.add_argument("--log-every", type=float, default=0.0,
                         help="seconds between progress lines on stderr (0: none)")
+    stream.add_argument("--pool-mb", type=int, default=0,
+                        help="write each SNP as a window of a pool of this many MB of simulated bytes (0: draw all)")
+    stream.add_argument("--stats-budget-s", type=float, default=None,
+                        help="stop the statistics pass after this many seconds (default: the whole pass)")
     one = sub.add_parser("stream-one")
     one.add_argument("bed", type=Path)
     one.add_argument("--batch", type=int, default=256)
     one.add_argument("--snps-per-gene", type=int, default=50)
     one.add_argument("--log-every", type=float, default=0.0)
+    one.add_argument("--stats-budget-s", type=float, default=None)
     args = parser.parse_args(argv)
     if args.part == "null":
         print(json.dumps(bench_null(args.n_null, args.jobs, args.max_epochs), indent=1))
     elif args.part == "ddp":
         print(json.dumps(bench_ddp(args.samples, args.batch, args.epochs), indent=1))
     elif args.part == "stream":
-        bench_stream(args.dir, args.snps, args.samples, args.batch, args.snps_per_gene, args.keep, args.log_every)
+        bench_stream(args.dir, args.snps, args.samples, args.batch, args.snps_per_gene, args.keep, args.log_every,
+                     args.pool_mb, args.stats_budget_s)
     else:
-        print(json.dumps(stream_epoch(args.bed, args.batch, args.snps_per_gene, args.log_every)))
+        print(json.dumps(stream_epoch(args.bed, args.batch, args.snps_per_gene, args.log_every, args.stats_budget_s)))
 
 
 if __name__ == "__main__":
