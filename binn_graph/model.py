@@ -311,17 +311,17 @@ class BINN(nn.Module):
         return ops
 
     def readout_perturbed(self, states: list[Tensor], changed: Mapping[int, tuple[Tensor, Tensor, Tensor]],
-                          copies: int) -> Tensor:
+                          copies: int, base: Tensor | None = None) -> Tensor:
         """Logits ``[copies, batch, n_outputs]`` of perturbed copies of computed ``states`` (:meth:`level_states`).
 
         ``changed[level] = (rows, copy, values)``: in copy ``copy[p]``, unit ``rows[p]`` of that level's state is
         ``values[p]`` (``[batch]``); everything else keeps ``states``. The output level's entries, where given,
         hold all its units. Equal to :meth:`readout` on each copy's full states (tested): root, per-level heads and
-        the integrator all read the changes.
+        the integrator all read the changes. ``base`` is ``readout(states)`` where the caller has it already.
         """
         last = len(states) - 1
         batch = states[0].shape[1]
-        logits = self.readout(states).unsqueeze(0).repeat(copies, 1, 1)  # [q, B, n_out]
+        logits = (self.readout(states) if base is None else base).unsqueeze(0).repeat(copies, 1, 1)  # [q, B, n_out]
         if last in changed:  # the root's own contribution is its state; replace it where it changed
             rows, copy, values = changed[last]
             logits[copy, :, rows] += values - states[last][rows]  # (copy, row) pairs are unique

@@ -50,13 +50,15 @@ class Perturbation:
     torch.Size([1, 8, 1])
     """
 
-    def __init__(self, model, x: Tensor) -> None:
+    def __init__(self, model, x: Tensor, *, states: list[Tensor] | None = None,
+                 edge_sums: list[Tensor] | None = None) -> None:
         if model.training:
             raise RuntimeError("Perturbation needs the model in evaluation mode (call model.eval())")
         self.model = model
-        with torch.no_grad():
-            self.states = model.level_states(x)
-            self.edge_sums: list[Tensor | None] = [None] + model.edge_sums(self.states)
+        with torch.no_grad():  # states / edge_sums: the model's own, already computed on x (not recomputed)
+            self.states = model.level_states(x) if states is None else states
+            self.edge_sums: list[Tensor | None] = [None] + (model.edge_sums(self.states) if edge_sums is None
+                                                            else list(edge_sums))
             self.logits = model.readout(self.states)
         self.bounds = model.architecture.level_bounds
         self.widths = model.level_widths
@@ -93,7 +95,7 @@ class Perturbation:
             changed[m] = (rows, copy, new)
             if m < last:
                 deltas[m] = (rows.numpy(), copy.numpy(), new - self.states[m][rows])
-        return self.model.readout_perturbed(self.states, changed, q)
+        return self.model.readout_perturbed(self.states, changed, q, base=self.logits)
 
     def _propagate(self, m: int, deltas: dict, q: int) -> tuple[Tensor, Tensor, Tensor] | None:
         """Edge sums of level ``m`` for every (node, copy) pair a change reaches: ``(node [P], copy [P],

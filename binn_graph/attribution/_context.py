@@ -8,6 +8,7 @@ output units of a bare :class:`~binn_graph.model.BINN` module.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Callable
 
 import numpy as np
@@ -36,6 +37,18 @@ class ExplainContext:
     @property
     def architecture(self):
         return self.model.architecture
+
+    @cached_property
+    def states(self) -> list[Tensor]:
+        """The model's level states on ``x`` (:meth:`~binn_graph.model.BINN.level_states`), computed once."""
+        with torch.no_grad():
+            return self.model.level_states(self.x)
+
+    @cached_property
+    def edge_sums(self) -> list[Tensor]:
+        """Edge sums of every latent level on ``x`` (:meth:`~binn_graph.model.BINN.edge_sums`), computed once."""
+        with torch.no_grad():
+            return self.model.edge_sums(self.states)
 
 
 #: Node types whose ids may be human gene or protein ids (UniProt, Ensembl, Entrez, HGNC or symbols).

@@ -34,7 +34,7 @@ def clamp_scores(ctx: ExplainContext, *, mode: str = "clamp", a: float = 1.0, in
     ``reference=True`` recomputes every clamped copy of the network from scratch (slow; what the fast path is
     tested against).
     """
-    pert = Perturbation(ctx.model, ctx.x)
+    pert = Perturbation(ctx.model, ctx.x, states=ctx.states, edge_sums=ctx.edge_sums)
     run = pert.outputs_reference if reference else pert.outputs
     base = ctx.output_fn(pert.logits)  # [B, T]
     y0 = base.mean(0)

@@ -36,8 +36,8 @@ def variation_shares(ctx: ExplainContext) -> pd.DataFrame:
     model = ctx.model
     bounds = model.architecture.level_bounds
     n_nodes = bounds[-1][1]
-    states = model.level_states(ctx.x)
-    centred = [z - z.mean(1, keepdim=True) for z in model.edge_sums(states)]
+    states = ctx.states
+    centred = [z - z.mean(1, keepdim=True) for z in ctx.edge_sums]
     variance = np.zeros(n_nodes)
     for level, z in enumerate(centred, start=1):
         a, b = bounds[level]
