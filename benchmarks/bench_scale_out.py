@@ -7,12 +7,16 @@
 * ``stream``: simulated SNPs written as a PLINK ``.bed`` under ``--dir``, then one pass of statistics and one
   training epoch streamed from disk (int8 sample batches → standardised → SNP → gene sparse layer → phenotype), each
   size in a fresh process so its peak RSS is its own.
+* ``fit``: the estimator itself (``genomic_binn``: SNP → gene subnetwork → pathway → phenotype) fitted on a simulated
+  ``.bed`` streamed (``fit(PlinkGenotypes, y)``) and in memory (``fit(read_genotypes(bed), y)``), each in a fresh
+  process: seconds and peak RSS.
 
 Usage::
 
     python benchmarks/bench_scale_out.py null [--n-null 20]
     python benchmarks/bench_scale_out.py ddp [--samples 4096 --batch 256 --epochs 3]
     python benchmarks/bench_scale_out.py stream --dir /tmp/bed [--snps 100000 --samples 2000 4000 8000]
+    python benchmarks/bench_scale_out.py fit --dir /tmp/bed [--snps 20000 --samples 2000 4000 8000 --epochs 1]
 """
 
 from __future__ import annotations
@@ -269,6 +273,67 @@ def bench_stream(folder: Path, snps: int, samples: list[int], batch: int, snps_p
     return rows
 
 
+# ---------------------------------------------------------------- the estimator, streamed against in memory
+def _snp_graph(snps, snps_per_gene: int, genes_per_pathway: int = 20):
+    """SNP → gene → pathway: consecutive blocks of ``snps_per_gene`` SNPs a gene, ``genes_per_pathway`` genes a
+    pathway."""
+    from kg import KnowledgeGraph
+
+    genes = [f"g{j // snps_per_gene}" for j in range(len(snps))]
+    gene_ids = list(dict.fromkeys(genes))
+    pathways = [f"p{k // genes_per_pathway}" for k in range(len(gene_ids))]
+    graph = KnowledgeGraph()
+    graph.add_nodes("snp", list(snps))
+    graph.add_nodes("gene", gene_ids)
+    graph.add_nodes("pathway", list(dict.fromkeys(pathways)))
+    graph.add_edges(("snp", "affects", "gene"), list(snps), genes)
+    graph.add_edges(("gene", "member_of", "pathway"), gene_ids, pathways)
+    return graph
+
+
+def fit_one(bed: Path, mode: str, batch: int, epochs: int, snps_per_gene: int) -> dict:
+    """One ``genomic_binn`` fit on ``bed``: ``mode="streamed"`` passes the PlinkGenotypes, ``"memory"`` the whole
+    genotype DataFrame (read_genotypes); a random phenotype; seconds and this process's peak RSS."""
+    import pandas as pd
+    import torch
+
+    from binn_graph.genomic import PlinkGenotypes, read_genotypes
+    from binn_graph.genomic.benchmark import genomic_binn
+
+    torch.set_num_threads(1)
+    with PlinkGenotypes(bed) as geno:
+        graph = _snp_graph(geno.snps, snps_per_gene)
+        y = pd.Series(np.random.default_rng(0).normal(size=geno.n_samples), index=geno.samples)
+        model = genomic_binn(graph, max_epochs=epochs, batch_size=batch, patience=epochs + 1)
+        start = time.perf_counter()
+        if mode == "streamed":
+            model.fit(geno, y)
+        else:
+            model.fit(read_genotypes(bed), y)
+        seconds = time.perf_counter() - start
+    return {"mode": mode, "samples": geno.n_samples, "snps": geno.n_snps, "epochs": epochs, "fit_s": seconds,
+            "train_loss": model.history_.train_loss[-1], "peak_rss_gb": _peak_rss_gb()}
+
+
+def bench_fit(folder: Path, snps: int, samples: list[int], batch: int, epochs: int, snps_per_gene: int,
+              modes: list[str]) -> list:
+    """Each size and mode in a fresh process (its own peak RSS); the .bed files are kept in ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for n in samples:
+        bed = folder / f"sim_{snps}x{n}.bed"
+        if not bed.exists():
+            write_bed(bed, n, snps)
+        for mode in modes:
+            result = subprocess.run([sys.executable, __file__, "fit-one", str(bed), mode, "--batch", str(batch),
+                                     "--epochs", str(epochs), "--snps-per-gene", str(snps_per_gene)],
+                                    stdout=subprocess.PIPE, text=True, check=True)
+            row = json.loads(result.stdout.strip().splitlines()[-1])
+            rows.append({k: round(v, 4) if isinstance(v, float) else v for k, v in row.items()})
+            print(json.dumps(rows[-1]), flush=True)
+    return rows
+
+
 def main(argv=None) -> None:
     """Command line: one benchmark per sub-command; prints JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -294,6 +359,20 @@ def main(argv=None) -> None:
                         help="write each SNP as a window of a pool of this many MB of simulated bytes (0: draw all)")
     stream.add_argument("--stats-budget-s", type=float, default=None,
                         help="stop the statistics pass after this many seconds (default: the whole pass)")
+    fit = sub.add_parser("fit")
+    fit.add_argument("--dir", type=Path, required=True, help="folder for the simulated .bed files (kept)")
+    fit.add_argument("--snps", type=int, default=20_000)
+    fit.add_argument("--samples", type=int, nargs="+", default=[2000, 4000, 8000])
+    fit.add_argument("--batch", type=int, default=128)
+    fit.add_argument("--epochs", type=int, default=1)
+    fit.add_argument("--snps-per-gene", type=int, default=50)
+    fit.add_argument("--modes", nargs="+", default=["streamed", "memory"], choices=["streamed", "memory"])
+    fit_single = sub.add_parser("fit-one")
+    fit_single.add_argument("bed", type=Path)
+    fit_single.add_argument("mode", choices=["streamed", "memory"])
+    fit_single.add_argument("--batch", type=int, default=128)
+    fit_single.add_argument("--epochs", type=int, default=1)
+    fit_single.add_argument("--snps-per-gene", type=int, default=50)
     one = sub.add_parser("stream-one")
     one.add_argument("bed", type=Path)
     one.add_argument("--batch", type=int, default=256)
@@ -308,6 +387,10 @@ def main(argv=None) -> None:
     elif args.part == "stream":
         bench_stream(args.dir, args.snps, args.samples, args.batch, args.snps_per_gene, args.keep, args.log_every,
                      args.pool_mb, args.stats_budget_s)
+    elif args.part == "fit":
+        bench_fit(args.dir, args.snps, args.samples, args.batch, args.epochs, args.snps_per_gene, args.modes)
+    elif args.part == "fit-one":
+        print(json.dumps(fit_one(args.bed, args.mode, args.batch, args.epochs, args.snps_per_gene)))
     else:
         print(json.dumps(stream_epoch(args.bed, args.batch, args.snps_per_gene, args.log_every, args.stats_budget_s)))
 
