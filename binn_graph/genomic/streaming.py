@@ -313,21 +313,14 @@ class StreamedInputs:
         return len(self.positions)
 
     def read(self, rows) -> torch.Tensor:
-        """float32 ``[len(rows), n_snps × input_width]``: the rows at positions ``rows`` (in that order), read in
-        file order (one contiguous slice where the samples are adjacent) and preprocessed."""
+        """float32 ``[len(rows), n_snps × input_width]``: the rows at positions ``rows``, in that order (bed-reader
+        reads any order; adjacent samples in file order as one slice), preprocessed."""
         wanted = self.positions[np.asarray(rows, dtype=np.int64)]
-        order = np.argsort(wanted, kind="stable")
-        ordered = wanted[order]
-        contiguous = len(ordered) > 0 and ordered[-1] - ordered[0] == len(ordered) - 1
-        block = self.genotypes.read(slice(int(ordered[0]), int(ordered[-1]) + 1) if contiguous else ordered, self.snps)
+        contiguous = len(wanted) > 0 and bool((np.diff(wanted) == 1).all())
+        block = self.genotypes.read(slice(int(wanted[0]), int(wanted[-1]) + 1) if contiguous else wanted, self.snps)
         values = block.astype(np.float32)
         values[block == MISSING] = np.nan
-        out = self.preprocessor.transform(pd.DataFrame(values, copy=False))
-        if not (order == np.arange(len(order))).all():
-            unsorted = np.empty_like(out)
-            unsorted[order] = out
-            out = unsorted
-        return torch.from_numpy(out)
+        return torch.from_numpy(self.preprocessor.transform(pd.DataFrame(values, copy=False)))
 
     def fingerprint(self) -> dict:
         """What identifies these rows across the ranks of a distributed run: the file's size and name, the sample
