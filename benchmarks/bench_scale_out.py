@@ -254,7 +254,7 @@ def bench_stream(folder: Path, snps: int, samples: list[int], batch: int, snps_p
     for n in samples:
         bed = folder / f"sim_{snps}x{n}.bed"
         start = time.perf_counter()
-        if not bed.exists():
+        if not all(bed.with_suffix(x).exists() for x in (".bed", ".bim", ".fam")):  # .fam/.bim come last
             write_bed(bed, n, snps, log_every_s=log_every_s, pool_mb=pool_mb)
             _log("write done", snps=snps, samples=n, elapsed_s=time.perf_counter() - start)
         write_s = time.perf_counter() - start
@@ -322,7 +322,7 @@ def bench_fit(folder: Path, snps: int, samples: list[int], batch: int, epochs: i
     rows = []
     for n in samples:
         bed = folder / f"sim_{snps}x{n}.bed"
-        if not bed.exists():
+        if not all(bed.with_suffix(x).exists() for x in (".bed", ".bim", ".fam")):  # .fam/.bim come last
             write_bed(bed, n, snps)
         for mode in modes:
             result = subprocess.run([sys.executable, __file__, "fit-one", str(bed), mode, "--batch", str(batch),
