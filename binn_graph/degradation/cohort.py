@@ -39,7 +39,13 @@ from kg.report import BuildReport
 from ..errors import DataValidationError
 from ..parallel import check_n_jobs, run_tasks
 from .flow import _batch, _lp_system, _observed, fit
-from .graph import DegradationGraph, build_graph, build_graph_from_positions, pseudo_sequence
+from .graph import (
+    DegradationGraph,
+    build_graph,
+    build_graph_from_peptides,
+    build_graph_from_positions,
+    pseudo_sequence,
+)
 from .specificity import POSITIONS
 
 __all__ = ["CohortFit", "fit_cohort", "Differential", "differential", "benjamini_hochberg"]
@@ -104,21 +110,20 @@ def _quantified(peptidome: pd.DataFrame, report: BuildReport) -> pd.DataFrame:
 
 
 def _sequences(table: pd.DataFrame, proteins, sequences: Mapping[str, str] | None) -> dict[str, str | None]:
-    """Per protein the sequence the graphs are built on: the given one, else the pseudo-sequence of all samples."""
+    """Per protein the sequence the graphs are built on: the given one, else the pseudo-sequence of all samples'
+    placed peptides; None where neither exists (some peptide without Start/End and no sequence given)."""
     out: dict[str, str | None] = {}
     placed = table.dropna(subset=["start", "end"])
     by_protein = dict(tuple(placed.groupby("protein", sort=False))) if len(placed) else {}
+    n_rows = table.groupby("protein", sort=False).size()
     for protein in proteins:
         if sequences is not None and protein in sequences:
             out[protein] = sequences[protein]
             continue
         rows = by_protein.get(protein)
-        part = table[table["protein"] == protein] if rows is None or len(rows) < (table["protein"] == protein).sum() \
-            else None
-        if part is not None:
-            raise DataValidationError(f"protein {protein}: {int(part['start'].isna().sum())} peptide(s) have no "
-                                      "Start/End and no sequence was given; pass sequences={accession: sequence} "
-                                      "(e.g. read_fasta) or a peptidome with positions")
+        if rows is None or len(rows) < n_rows[protein]:
+            out[protein] = None
+            continue
         rows = rows.drop_duplicates(["peptide", "start"])
         out[protein] = pseudo_sequence(rows["peptide"], rows["start"], rows["end"],
                                        n_flank=rows["n_flank"] if "n_flank" in rows else None,
@@ -190,7 +195,11 @@ def fit_cohort(peptidome: pd.DataFrame, min_peptides: int = 20, *, sequences: Ma
     graphs, abundances, keys = [], [], []
     for (sample, protein), part in table.groupby(["sample", "protein"], sort=False):
         gid = f"{protein}{_KEY}{sample}"
-        if part["start"].notna().all():
+        if seqs[protein] is None:
+            g = build_graph_from_peptides(part["peptide"], gid, edges=edges,
+                                          n_flank=part["n_flank"] if "n_flank" in part else None,
+                                          c_flank=part["c_flank"] if "c_flank" in part else None)
+        elif part["start"].notna().all():
             g = build_graph_from_positions(part["peptide"], part["start"], part["end"], gid,
                                            sequence=seqs[protein], edges=edges)
         else:
@@ -203,6 +212,9 @@ def fit_cohort(peptidome: pd.DataFrame, min_peptides: int = 20, *, sequences: Ma
             report.add("cohort", "dropped", f"peptides of {protein} in {sample} not placed on its sequence",
                        sum(e.count for e in dropped), examples=[str(e) for e in dropped])
     clock["build"] += time.perf_counter()
+    free = [p for p, seq in seqs.items() if seq is None]
+    report.add("cohort", "note", "proteins without Start/End or a sequence: graphs from containment among their "
+               "peptides (root = the unobserved precursor; cut sites have no position)", len(free), examples=free)
     spans = list(_chunks([len(g.nodes) for g in graphs], batch_size))
     ranged = feasible_range or method == "lp"
     tasks = [(graphs[a:b], abundances[a:b], method, epochs, lr, seed, ranged) for a, b in spans]
@@ -286,7 +298,7 @@ def _collect(fits, graphs, keys, report, method) -> CohortFit:
                               "hidden_activity_min": ranges[:, 0] if ranges is not None else np.nan,
                               "hidden_activity_max": ranges[:, 1] if ranges is not None else np.nan,
                               "loss": per((pred - obs) ** 2) / np.bincount(g_of, minlength=n_graphs),
-                              "length": [len(g.sequence) for g in chunk]})
+                              "length": [len(g.sequence) if g.placed else np.nan for g in chunk]})
         protein_frames.append(frame)
         node_id = np.array([n for g in chunk for n in g.nodes["id"]], dtype=object)
         node_id[batch.root] = protein
@@ -297,12 +309,22 @@ def _collect(fits, graphs, keys, report, method) -> CohortFit:
                                          "kind": np.concatenate([g.edges["kind"].to_numpy() for g in chunk]),
                                          "probability": f.edge_probabilities["probability"].to_numpy(),
                                          "flow": flow}))
-        start = np.concatenate([g.nodes["start"].to_numpy(dtype=np.int64) for g in chunk])
-        end = np.concatenate([g.nodes["end"].to_numpy(dtype=np.int64) for g in chunk])
+        placed = np.array([g.placed for g in chunk])
+        start = np.concatenate([g.nodes["start"].to_numpy(dtype=float) for g in chunk])
+        end = np.concatenate([g.nodes["end"].to_numpy(dtype=float) for g in chunk])
+        positions = pd.array(start, dtype="Int64"), pd.array(end, dtype="Int64")  # missing: peptide-only graphs
         observed.append(pd.DataFrame({"sample": sample[g_of], "protein": protein[g_of], "peptide": node_id,
-                                      "start": start, "end": end, "observed": obs,
-                                      "inflow": inflow})[non_root])
-        sites, spec = _site_tables(chunk, batch, start, end, flow, sample, protein)
+                                      "start": positions[0] if not placed.all() else start.astype(np.int64),
+                                      "end": positions[1] if not placed.all() else end.astype(np.int64),
+                                      "observed": obs, "inflow": inflow})[non_root])
+        on_placed = placed[g_of[batch.src]]
+        sites, spec = _site_tables(chunk, batch, np.nan_to_num(start).astype(np.int64),
+                                   np.nan_to_num(end).astype(np.int64), np.where(on_placed, flow, 0.0), sample,
+                                   protein)
+        if not placed.all():
+            free_sites, free_spec = _context_tables(chunk, batch, np.where(on_placed, 0.0, flow), sample, protein)
+            sites, spec = pd.concat([sites, free_sites], ignore_index=True), pd.concat([spec, free_spec],
+                                                                                       ignore_index=True)
         site_frames.append(sites)
         spec_frames.append(spec)
     return CohortFit(pd.concat(protein_frames, ignore_index=True), pd.concat(edge_frames, ignore_index=True),
@@ -352,6 +374,40 @@ def _site_tables(chunk, batch, start, end, flow, sample, protein):
     spec.insert(0, "protein", protein[gi])
     spec.insert(0, "sample", sample[gi])
     return sites.drop(columns="graph"), spec.drop(columns="graph")
+
+
+def _context_tables(chunk, batch, flow, sample, protein):
+    """Sites and P4…P4′ weights of peptide-only graphs (no positions): each cut from its edge's ``n_context`` /
+    ``c_context`` (read inside the substrate, ``X`` where unknown); ``site`` is missing, ``context`` names the cut."""
+    e_graph = batch.graph_of[batch.src]
+    kinds = np.concatenate([g.edges["kind"].to_numpy() for g in chunk])
+    contexts = []
+    for side in ("n_context", "c_context"):
+        contexts.append(np.concatenate([g.edges[side].to_numpy(dtype=object) if side in g.edges
+                                        else np.full(len(g.edges), None, dtype=object) for g in chunk]))
+    context = np.concatenate(contexts)
+    graph, f = np.concatenate([e_graph, e_graph]), np.nan_to_num(np.concatenate([flow, flow]))
+    kind = np.where(np.concatenate([kinds, kinds]) == "exo", "exo", "endo")
+    keep = (f > 0) & pd.notna(context)
+    graph, f, kind, context = graph[keep], f[keep], kind[keep], context[keep].astype(str)
+    sites = pd.DataFrame({"graph": graph, "context": context, "kind": kind, "flow": f}) \
+        .groupby(["graph", "context", "kind"], as_index=False, sort=True)["flow"].sum()
+    g = sites["graph"].to_numpy()
+    sites = pd.DataFrame({"sample": sample[g], "protein": protein[g], "site": np.nan, "kind": sites["kind"],
+                          "flow": sites["flow"], "p1": sites["context"].str[3], "p1_prime": sites["context"].str[4],
+                          "context": sites["context"]})
+    parts = []
+    for p in range(len(POSITIONS)):
+        residue = np.array([c[p] for c in context], dtype=object)
+        ok = residue != "X"
+        parts.append(pd.DataFrame({"graph": graph[ok], "kind": kind[ok], "position": POSITIONS[p],
+                                   "residue": residue[ok], "weight": f[ok]}))
+    spec = pd.concat(parts, ignore_index=True).groupby(["graph", "kind", "position", "residue"], as_index=False,
+                                                       sort=False)["weight"].sum()
+    gi = spec["graph"].to_numpy()
+    spec.insert(0, "protein", protein[gi])
+    spec.insert(0, "sample", sample[gi])
+    return sites, spec.drop(columns="graph")
 
 
 def benjamini_hochberg(p) -> np.ndarray:
@@ -468,9 +524,14 @@ def differential(cohort_fit: CohortFit, groups, *, compare: tuple[str, str] | No
     proteins["q"] = benjamini_hochberg(proteins["p"])
     report.add("differential", "note", f"proteins fitted in fewer than {min_samples} samples of a group (untested)",
                int((~enough).sum()))
-    site_flow = cohort_fit.sites.groupby(["protein", "site", "sample"])["flow"].sum().unstack("sample")
+    unplaced = cohort_fit.sites["site"].isna()
+    report.add("differential", "note", "cut sites of proteins without positions (peptide-only graphs): not tested "
+               "per site, as nothing places them on the protein to match them across samples; they count in hidden "
+               "activity and specificity", int(cohort_fit.sites.loc[unplaced, ["protein", "context"]]
+                                               .drop_duplicates().shape[0]) if unplaced.any() else 0)
+    site_flow = cohort_fit.sites[~unplaced].groupby(["protein", "site", "sample"])["flow"].sum().unstack("sample")
     site_flow = site_flow.reindex(columns=sa + sb)
-    residues = cohort_fit.sites.drop_duplicates(["protein", "site"]).set_index(["protein", "site"])[["p1", "p1_prime"]]
+    residues = cohort_fit.sites[~unplaced].drop_duplicates(["protein", "site"]).set_index(["protein", "site"])[["p1", "p1_prime"]]
     present = fitted.reindex(index=site_flow.index.get_level_values("protein"), columns=sa + sb,
                              fill_value=False).to_numpy()
     values = np.where(present, site_flow.fillna(0.0).to_numpy(), np.nan)  # fitted but not cut there: 0

@@ -28,12 +28,13 @@ from kg.report import BuildReport
 
 from ..errors import DataValidationError
 
-__all__ = ["DegradationGraph", "build_graph", "build_graph_from_positions", "pseudo_sequence", "AMINO_ACIDS",
-           "AMBIGUOUS", "UNKNOWN"]
+__all__ = ["DegradationGraph", "build_graph", "build_graph_from_positions", "build_graph_from_peptides",
+           "pseudo_sequence", "AMINO_ACIDS", "AMBIGUOUS", "UNKNOWN", "CONTEXT"]
 
 AMINO_ACIDS = frozenset("ACDEFGHIKLMNPQRSTVWY")
 AMBIGUOUS = frozenset("BJOUXZ")
 UNKNOWN = "X"  # a residue no peptide or flank shows (positions-only graphs): never guessed
+CONTEXT = 4  # residues each side of a cut in the P4…P4′ context of peptide-only graphs
 
 
 @dataclass
@@ -47,6 +48,7 @@ class DegradationGraph:
     edges: pd.DataFrame
     mode: str
     report: BuildReport = field(default_factory=BuildReport)
+    placed: bool = True  # False: built from the peptides alone (no positions; the root is an unobserved precursor)
 
     @property
     def root(self) -> str:
@@ -242,6 +244,117 @@ def build_graph_from_positions(peptides, start, end, protein_id: str = "protein"
     s_arr = np.concatenate([[1], frame["start"].to_numpy()])
     e_arr = np.concatenate([[len(seq)], frame["end"].to_numpy()])
     return _assemble(protein_id, seq, kept, s_arr, e_arr, edges, report)
+
+
+def build_graph_from_peptides(peptides, protein_id: str = "protein", *, n_flank=None, c_flank=None,
+                              edges: str = "closure") -> DegradationGraph:
+    """A degradation graph from the peptides alone: no sequence, no Start/End (e.g. urine peptidomes without a FASTA).
+
+    An edge ``v → u`` joins two observed peptides when ``u`` is a substring of ``v`` (containment among the
+    peptides; ``edges="hasse"`` keeps the transitive reduction). The root (id ``protein_id``) stands for the
+    **unobserved precursor**: it is not an observed peptide (node column ``observed`` False, ``placed`` False,
+    ``sequence`` empty, ``start``/``end``/``length`` unknown), and every peptide is its child (``"hasse"``: the
+    peptides no other peptide contains, i.e. the longest of each chain).
+
+    Cut residues come only from what the peptides show. Between two peptides the cut lies inside the parent
+    (``u`` at its first occurrence in ``v``; a second occurrence is reported), so ``kind``, P1 and P1′ equal those
+    :func:`build_graph` gives from the full sequence. From the precursor, the residue outside ``u`` is its flank
+    where given (``-`` = a protein terminus: no cut on that side), else :data:`UNKNOWN` (``X``) and the edge's
+    kind is ``"unknown"`` (whether ``u`` is terminal cannot be told). Edges also carry ``n_context``/``c_context``:
+    the P4…P4′ residues of the cut before/after ``u`` as read inside the substrate (``X`` beyond it), or None where
+    that side is not cut.
+    """
+    if edges not in ("closure", "hasse"):
+        raise DataValidationError(f"edges must be 'closure' or 'hasse', not {edges!r}")
+    raw = [str(p).strip().upper() for p in peptides]
+    if not raw:
+        raise DataValidationError(f"empty peptide list for {protein_id}")
+    flanks_n = [None] * len(raw) if n_flank is None else [_flank(f) for f in n_flank]
+    flanks_c = [None] * len(raw) if c_flank is None else [_flank(f) for f in c_flank]
+    for i, pep in enumerate(raw):
+        if not pep or set(pep) - AMINO_ACIDS - AMBIGUOUS:
+            raise DataValidationError(f"{protein_id}: peptide {i} ({pep!r}) holds non-amino-acid letters "
+                                      f"{sorted(set(pep) - AMINO_ACIDS - AMBIGUOUS)}")
+    report = BuildReport()
+    report.add("degradation", "read", "peptide rows", len(raw))
+    first: dict[str, int] = {}
+    for i, pep in enumerate(raw):
+        first.setdefault(pep, i)
+    report.add("degradation", "collapsed", "duplicate peptide rows", len(raw) - len(first))
+    ambiguous = [p for p in first if set(p) & AMBIGUOUS]
+    report.add("degradation", "dropped", "peptides with ambiguous residues", len(ambiguous), examples=ambiguous)
+    kept = [p for p in first if p not in set(ambiguous)]
+    if not kept:
+        raise DataValidationError(f"{protein_id}: no peptide without ambiguous residues; a degradation graph needs one")
+    nf = [flanks_n[first[p]] for p in kept]
+    cf = [flanks_c[first[p]] for p in kept]
+    n = len(kept)
+    contains = np.array([[i != j and kept[j] in kept[i] for j in range(n)] for i in range(n)], dtype=bool) \
+        .reshape(n, n)
+    src, dst = np.nonzero(contains)
+    if edges == "hasse" and len(src):
+        dag = nx.DiGraph(list(zip(src.tolist(), dst.tolist())))
+        dag.add_nodes_from(range(n))
+        pairs = np.array(sorted(nx.transitive_reduction(dag).edges()), dtype=int).reshape(-1, 2)
+        src, dst = pairs[:, 0], pairs[:, 1]
+    tops = np.arange(n) if edges == "closure" else np.flatnonzero(~contains.any(axis=0))
+    rows, repeated = [], []
+    for u in tops:
+        rows.append(_precursor_edge(kept[u], nf[u], cf[u]))
+    for v, u in zip(src, dst):
+        parent, child = kept[v], kept[u]
+        k = parent.find(child)
+        if parent.find(child, k + 1) >= 0:
+            repeated.append(f"{child} in {parent}")
+        rows.append(_inner_edge(parent, child, k))
+    report.add("degradation", "note", "peptides occurring more than once in a parent (cut at the first occurrence)",
+               len(repeated), examples=repeated)
+    table = pd.DataFrame(rows, columns=["kind", "p1_n", "p1p_n", "p1_c", "p1p_c", "n_context", "c_context"])
+    ids = np.asarray([protein_id] + kept, dtype=object)
+    table.insert(0, "target", np.concatenate([ids[1:][tops], ids[1:][dst]]))
+    table.insert(0, "source", np.concatenate([np.full(len(tops), protein_id, dtype=object), ids[1:][src]]))
+    lengths = np.array([len(p) for p in kept], dtype=float)
+    nodes = pd.DataFrame({"id": ids, "start": np.nan, "end": np.nan, "length": np.concatenate([[np.nan], lengths]),
+                          "is_root": [True] + [False] * n, "observed": [False] + [True] * n})
+    report.add("degradation", "kept", f"edges ({edges}; root = the unobserved precursor)", len(table))
+    return DegradationGraph(protein_id, "", nodes, table, edges, report, placed=False)
+
+
+def _flank(value):
+    """A flank residue, ``-`` (terminus) or None (unknown)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return None
+    text = str(value).strip().upper()
+    return text if text == "-" or (len(text) == 1 and text in AMINO_ACIDS) else None
+
+
+def _context(left: str, right: str) -> str:
+    """P4…P4′: up to :data:`CONTEXT` residues before and after a cut, padded with :data:`UNKNOWN`."""
+    return left[-CONTEXT:].rjust(CONTEXT, UNKNOWN) + right[:CONTEXT].ljust(CONTEXT, UNKNOWN)
+
+
+def _inner_edge(parent: str, child: str, k: int) -> tuple:
+    """Kind, P1/P1′ and contexts of the cut(s) giving ``child`` at offset ``k`` of ``parent`` (as build_graph)."""
+    end = k + len(child)
+    n_cut, c_cut = k > 0, end < len(parent)
+    terminal = not (n_cut and c_cut)
+    kind = "exo" if terminal and len(parent) - len(child) == 1 else "endo_terminal" if terminal else "endo_internal"
+    return (kind, parent[k - 1] if n_cut else None, child[0] if n_cut else None,
+            child[-1] if c_cut else None, parent[end] if c_cut else None,
+            _context(parent[:k], parent[k:]) if n_cut else None,
+            _context(parent[:end], parent[end:]) if c_cut else None)
+
+
+def _precursor_edge(child: str, n_flank, c_flank) -> tuple:
+    """Kind, P1/P1′ and contexts of the cut(s) giving ``child`` from the unobserved precursor (flanks or ``X``)."""
+    n_cut, c_cut = n_flank != "-", c_flank != "-"
+    known = n_flank is not None and c_flank is not None
+    kind = ("endo_internal" if n_cut and c_cut else "endo_terminal") if known else "unknown"
+    before = n_flank or UNKNOWN
+    after = c_flank or UNKNOWN
+    return (kind, before if n_cut else None, child[0] if n_cut else None, child[-1] if c_cut else None,
+            after if c_cut else None, _context(before, child) if n_cut else None,
+            _context(child, after) if c_cut else None)
 
 
 def _assemble(protein_id, seq, kept, start, end, edges, report) -> DegradationGraph:

@@ -134,8 +134,6 @@ def test_bad_groups_and_inputs(wound):
         differential(cohort, {"WF1": "a", "WF4": "a", "Sample 34": "b", "Other": "b"}, compare=("a", "b"))
     with pytest.raises(DataValidationError, match="no protein has ≥ 1000"):
         fit_cohort(peptidome, min_peptides=1000)
-    with pytest.raises(DataValidationError, match="no Start/End and no sequence"):
-        fit_cohort(peptidome.assign(start=pd.NA, end=pd.NA), min_peptides=20)
 
 
 def test_sequences_instead_of_positions_give_the_same_fits():
@@ -150,3 +148,28 @@ def test_sequences_instead_of_positions_give_the_same_fits():
     assert (by_sequence.proteins["length"] == 120).all()  # the true length; the pseudo-sequence stops past the last
     pd.testing.assert_frame_equal(placed.sites.drop(columns=["p1", "p1_prime"]),
                                   by_sequence.sites.drop(columns=["p1", "p1_prime"]))
+
+
+def test_without_positions_or_sequence_the_peptides_alone_give_the_same_flow(wound):
+    """Closure graphs by containment among the peptides have the positional graphs' edges, so the same fit; only
+    the cut residues next to the unobserved precursor are unknown and the sites have no position."""
+    peptidome, cohort = wound
+    free = fit_cohort(peptidome.drop(columns=["start", "end", "n_flank", "c_flank"]), min_peptides=20, epochs=150)
+    assert "3 proteins without Start/End or a sequence" in str(free.report)
+    assert all(not g.placed for g in free.graphs.values())
+    key = ["sample", "protein"]
+    mine, theirs = free.proteins.set_index(key).sort_index(), cohort.proteins.set_index(key).sort_index()
+    pd.testing.assert_series_equal(mine["n_edges"], theirs["n_edges"])
+    for column in ("hidden_activity", "hidden_activity_min", "hidden_activity_max"):
+        pd.testing.assert_series_equal(mine[column], theirs[column], rtol=1e-5)
+    assert mine["length"].isna().all()
+    edge_key = ["sample", "protein", "source", "target"]
+    flows = free.edges.set_index(edge_key)["flow"].sort_index()
+    pd.testing.assert_series_equal(flows, cohort.edges.set_index(edge_key)["flow"].reindex(flows.index), rtol=1e-4,
+                                   atol=1e-8)
+    assert free.sites["site"].isna().all() and (free.sites["context"].str.len() == 8).all()
+    for (sample, protein), graph in list(free.graphs.items())[:3]:  # each cut of each edge carries its edge's flow
+        e = free.edges.query("sample == @sample and protein == @protein")
+        cuts = graph.edges["n_context"].notna().to_numpy().astype(int) + graph.edges["c_context"].notna().to_numpy()
+        got = free.sites.query("sample == @sample and protein == @protein")["flow"].sum()
+        assert got == pytest.approx((e["flow"].to_numpy() * cuts).sum(), rel=1e-9)
