@@ -17,6 +17,8 @@
 
 Usage:
 python benchmarks/bench_peptidome.py /work/shared/data/peptidomics/wound_fluid [--epochs 1000] [--out DIR]
+python benchmarks/bench_peptidome.py /work/shared/data/peptidomics/wound_fluid --jobs 1 2
+python benchmarks/bench_peptidome.py --urine /work/shared/data/peptidomics/t1d_urine --fits [--min-peptides 10]
 python benchmarks/bench_peptidome.py --urine /work/shared/data/peptidomics/t1d_urine \
     --reactome /work/shared/data/reactome
 """
@@ -44,14 +46,20 @@ def main() -> None:
     parser.add_argument("--urine", help="the t1d_urine data folder: run the urine CV instead")
     parser.add_argument("--reactome", help="folder with UniProt2Reactome.human.txt.gz and ReactomePathwaysRelation")
     parser.add_argument("--min-samples", type=int, default=2, help="urine: keep peptides detected in ≥ N samples")
+    parser.add_argument("--fits", action="store_true",
+                        help="urine: per-sample degradation fits (peptide-only graphs) and T1D vs control instead")
+    parser.add_argument("--min-peptides", type=int, default=10, help="urine --fits: fewest peptides per fit")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--epochs", type=int, default=1000)
     parser.add_argument("--edges", choices=["closure", "hasse"], default="closure")
     parser.add_argument("--out", help="write the cohort and differential tables here")
+    parser.add_argument("--jobs", type=int, nargs="+",
+                        help="wound fluid: time fit_cohort at each n_jobs (e.g. --jobs 1 2), check the results are "
+                             "identical, and stop")
     args = parser.parse_args()
     print("load before:", os.getloadavg())
     if args.urine:
-        return urine(args)
+        return urine_fits(args) if args.fits else urine(args)
     files = sorted(Path(args.wound_fluid, "protein-peptides").glob("*.xlsx"))
     t = time.perf_counter()
     kept = read_peptidome(files, forms="keep")
@@ -60,6 +68,8 @@ def main() -> None:
     print(f"read {len(files)} xlsx exports: {read_s:.1f} s; rows {len(kept):,} (forms kept), {len(summed):,} (summed);"
           f" {summed['peptide'].nunique():,} peptides, {summed['protein'].nunique()} proteins, "
           f"area 0 on {int((kept['area'] == 0).sum()):,} rows")
+    if args.jobs:
+        return compare_jobs(summed, args)
     t, cpu = time.perf_counter(), time.process_time()
     cohort = fit_cohort(summed, 20, epochs=args.epochs, edges=args.edges)
     total, cpu = time.perf_counter() - t, time.process_time() - cpu
@@ -88,6 +98,58 @@ def main() -> None:
             getattr(cohort, name).to_csv(out / f"{name}.tsv", sep="\t", index=False)
             getattr(result, name).to_csv(out / f"differential_{name}.tsv", sep="\t", index=False)
     print("load after:", os.getloadavg(), subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
+
+
+def compare_jobs(summed: pd.DataFrame, args) -> None:
+    """fit_cohort at each ``--jobs`` value: wall time of the fits and ranges, and exact equality of every table."""
+    fits = {}
+    for n_jobs in args.jobs:
+        t = time.perf_counter()
+        fits[n_jobs] = fit_cohort(summed, 20, epochs=args.epochs, edges=args.edges, n_jobs=n_jobs)
+        wall = time.perf_counter() - t
+        s = fits[n_jobs].seconds
+        print(f"n_jobs={n_jobs}: fit_cohort {wall:.1f} s wall; fits + ranges {s['fit_and_ranges_wall']:.1f} s wall "
+              f"(fits {s['fit']:.1f} s + ranges {s['ranges']:.1f} s summed over batches); load {os.getloadavg()}",
+              flush=True)
+    first = fits[args.jobs[0]]
+    for n_jobs, other in fits.items():
+        for name in ("proteins", "edges", "sites", "specificity", "observed"):
+            pd.testing.assert_frame_equal(getattr(first, name), getattr(other, name), check_exact=True)
+    print(f"tables identical for n_jobs in {args.jobs}; {len(first.proteins)} graphs")
+
+
+def urine_fits(args) -> None:
+    """Urine: fit_cohort on peptide-only graphs (no Start/End, no FASTA) and differential T1D vs control."""
+    files = sorted(Path(args.urine).glob("*-pep*.csv"))
+    t = time.perf_counter()
+    pep = read_peptidome(files)
+    print(f"read {len(files)} exports: {time.perf_counter() - t:.1f} s; {len(pep):,} rows, {pep['sample'].nunique()} "
+          f"samples, {pep['protein'].nunique()} proteins; with Start/End: {int(pep['start'].notna().sum())} rows")
+    t, cpu = time.perf_counter(), time.process_time()
+    cohort = fit_cohort(pep, args.min_peptides, epochs=args.epochs, edges=args.edges)
+    total, cpu = time.perf_counter() - t, time.process_time() - cpu
+    p = cohort.proteins
+    free = sum(not g.placed for g in cohort.graphs.values())
+    print(f"fit_cohort(min_peptides={args.min_peptides}): {len(p)} (sample, protein) graphs ({free} peptide-only), "
+          f"{p['protein'].nunique()} proteins, {p['sample'].nunique()} samples, {int(p['n_peptides'].sum()):,} peptide "
+          f"nodes, {int(p['n_edges'].sum()):,} {args.edges} edges; "
+          + ", ".join(f"{k} {v:.1f} s" for k, v in cohort.seconds.items()) + f"; total {total:.1f} s wall, "
+          f"{cpu:.1f} s CPU")
+    print("hidden activity: median {:.2f} (IQR {:.2f}-{:.2f}); feasible max median {:.2f}; MSE median {:.2g}".format(
+        p["hidden_activity"].median(), *p["hidden_activity"].quantile([0.25, 0.75]),
+        p["hidden_activity_max"].median(), p["loss"].median()))
+    groups = {s: ("control" if s.startswith("control") else "T1D") for s in cohort.samples}
+    result = differential(cohort, groups, compare=("control", "T1D"))
+    d = result.proteins
+    print(f"T1D vs control ({sum(g == 'T1D' for g in groups.values())} vs "
+          f"{sum(g == 'control' for g in groups.values())} fitted samples): {int(d['p'].notna().sum())} proteins "
+          f"tested, q < 0.05: {int((d['q'] < 0.05).sum())}; specificity rows tested "
+          f"{int(result.specificity['p'].notna().sum())}, q < 0.05: {int((result.specificity['q'] < 0.05).sum())}")
+    print(d.head(8)[["protein", "n_control", "n_T1D", "mean_control", "mean_T1D", "effect", "p", "q"]]
+          .to_string(index=False))
+    print(result.specificity.head(8).to_string(index=False))
+    print(result.report)
+    print("load after:", os.getloadavg())
 
 
 def urine(args) -> None:
