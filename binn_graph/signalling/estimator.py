@@ -20,7 +20,7 @@ import pandas as pd
 import scipy.sparse as sp
 import torch
 from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from kg import KnowledgeGraph
 from kg.algorithms import reachable
@@ -29,6 +29,7 @@ from kg.report import BuildReport
 from .._progress import progress
 from ..errors import DataValidationError, FeatureMismatchError, GraphStructureError, TargetError
 from ..threads import intra_op_threads
+from ..training import resolve_device
 from ..validation import check_fitted, validate_params
 from .model import SignalingModule
 from .spectral import radius_penalty
@@ -131,6 +132,10 @@ class SignalingNetwork(RegressorMixin, BaseEstimator):
         Seeds the initial weights, the batches and the noise.
     n_threads:
         Torch intra-op threads while fitting and predicting (``None``: torch's setting).
+    device:
+        Where ``fit`` trains: ``"cpu"``, ``"cuda"`` (an error without a GPU) or ``"auto"`` (CUDA where available,
+        else the CPU). The spectral radius is solved on the CPU either way (ARPACK); the fitted ``model_`` comes
+        back on the CPU, where prediction, interventions and importance run.
     verbose:
         Show a progress bar over the epochs.
 
@@ -175,6 +180,7 @@ class SignalingNetwork(RegressorMixin, BaseEstimator):
         "strict": ["boolean"],
         "random_state": ["random_state"],
         "n_threads": [Interval(Integral, 1, None, closed="left"), None],
+        "device": [StrOptions({"cpu", "cuda", "auto"})],
         "verbose": ["verbose"],
     }
 
@@ -184,7 +190,8 @@ class SignalingNetwork(RegressorMixin, BaseEstimator):
                  batch_size: int = 5, lr: float = 2e-3, sign_penalty: float = 0.1, spectral_penalty: float = 1e-3,
                  spectral_target: float = 0.9, spectral_every: int = 10, prescale: float | None = 0.7, weight_decay: float = 1e-6,
                  state_penalty: float = 1e-5, noise: float = 1e-3, warm_start: bool = True, strict: bool = False,
-                 random_state: int | None = None, n_threads: int | None = 1, verbose: bool = False) -> None:
+                 random_state: int | None = None, n_threads: int | None = 1, device: str = "cpu",
+                 verbose: bool = False) -> None:
         self.graph = graph
         self.inputs = inputs
         self.outputs = outputs
@@ -209,6 +216,7 @@ class SignalingNetwork(RegressorMixin, BaseEstimator):
         self.strict = strict
         self.random_state = random_state
         self.n_threads = n_threads
+        self.device = device
         self.verbose = verbose
 
     # ------------------------------------------------------------------ data matching
@@ -264,6 +272,7 @@ class SignalingNetwork(RegressorMixin, BaseEstimator):
         (rows are aligned by index). NaN in ``y`` is left out of the loss and reported.
         """
         validate_params(self)
+        device = resolve_device(self.device)
         if self.graph is None:
             raise GraphStructureError("SignalingNetwork needs graph=<KnowledgeGraph with signed edges>")
         report = BuildReport()
@@ -318,8 +327,14 @@ class SignalingNetwork(RegressorMixin, BaseEstimator):
                                           generator=generator)
             if self.prescale is not None:
                 self.model_.prescale(self.prescale)
-            self._train(torch.as_tensor(X[inputs].to_numpy(), dtype=torch.float64),
-                        torch.as_tensor(Y.to_numpy(), dtype=torch.float64), generator, rng)
+            if device.type != "cpu":
+                self.model_.to_device(device)
+            try:
+                self._train(torch.as_tensor(X[inputs].to_numpy(), dtype=torch.float64, device=device),
+                            torch.as_tensor(Y.to_numpy(), dtype=torch.float64, device=device), generator, rng)
+            finally:
+                if device.type != "cpu":
+                    self.model_.to_device(torch.device("cpu"))
             self.spectral_radius_ = self._radius_over(X[inputs])
         return self
 
@@ -329,7 +344,7 @@ class SignalingNetwork(RegressorMixin, BaseEstimator):
         target = torch.nan_to_num(target)
         n = len(u)
         optimizer = torch.optim.Adam(model.parameters(), lr=self.lr)
-        cache = torch.zeros((n, model.n_nodes), dtype=torch.float64)
+        cache = torch.zeros((n, model.n_nodes), dtype=torch.float64, device=u.device)
         rows, step = [], 0
         info = model.info
         info.strict, info.failures = False, 0
@@ -342,7 +357,7 @@ class SignalingNetwork(RegressorMixin, BaseEstimator):
                 losses, radii, start = [], [], time.perf_counter()
                 failures_before = info.failures
                 for batch in np.array_split(rng.permutation(n), max(1, math.ceil(n / self.batch_size))):
-                    idx = torch.as_tensor(batch)
+                    idx = torch.as_tensor(batch, device=u.device)
                     optimizer.zero_grad()
                     exact = step % self.spectral_every == 0
                     step += 1
@@ -366,7 +381,7 @@ class SignalingNetwork(RegressorMixin, BaseEstimator):
         model = self.model_
         c = model.drive(u)
         if self.noise:
-            c = c + self.noise * torch.randn(c.shape, generator=generator, dtype=c.dtype)
+            c = c + self.noise * torch.randn(c.shape, generator=generator, dtype=c.dtype).to(c.device)
         x = steady_state(model.structure, model.weight, c, leak=model.leak, max_iter=model.max_iter, tol=model.tol,
                          info=model.info, x0=cache[idx].T if self.warm_start else None).T
         pred = model.readout(x)

@@ -94,12 +94,12 @@ class SignalingModule(nn.Module):
         for node, value in (clamp or {}).items():
             held[self.position[node]] = True
             values[self.position[node]] = float(value)
-        return held, values
+        return held.to(self.bias.device), values.to(self.bias.device)
 
     def drive(self, u: Tensor) -> Tensor:
         """``b + g P_in u`` node-major ``[N, B]`` for inputs ``u`` ``[B, n_inputs]``."""
         c = self.bias[:, None].expand(self.n_nodes, u.shape[0]).clone()
-        return c.index_add(0, self.input_index, self.input_gain * u.T.to(self.bias.dtype))
+        return c.index_add(0, self.input_index, self.input_gain * u.T.to(self.bias.device, self.bias.dtype))
 
     def states(self, u: Tensor, *, knockout=None, clamp=None, implicit: bool = True) -> Tensor:
         """Steady states ``[B, N]`` for inputs ``u`` ``[B, n_inputs]``; ``knockout`` (ids held at 0) and ``clamp``
@@ -132,6 +132,13 @@ class SignalingModule(nn.Module):
         """Soft sign constraint: the summed ``|w|`` of edges whose weight has the opposite sign of a known prior."""
         wrong = ((self.signs > 0) & (self.weight < 0)) | ((self.signs < 0) & (self.weight > 0))
         return (self.weight.abs() * wrong).sum()
+
+    def to_device(self, device: torch.device) -> "SignalingModule":
+        """Move parameters, buffers and the edge index arrays to ``device`` (in place; the spectral radius keeps
+        working on the CPU copy of the index arrays, as ARPACK runs there)."""
+        self.to(device)
+        self.structure = self._radius.structure.to(device)
+        return self
 
     @torch.no_grad()
     def prescale(self, target: float = 0.7) -> float:

@@ -25,11 +25,13 @@ __all__ = ["SpectralRadius", "spectral_radius", "radius_penalty"]
 
 def _jacobian(structure, weight: np.ndarray, d: np.ndarray | None, transpose: bool = False) -> sp.csr_matrix:
     """``D W`` (or its transpose) as scipy CSR on the structure's precomputed index arrays."""
-    values = weight if d is None else weight * d[structure.targets.numpy()]
+    values = weight if d is None else weight * d[structure.targets.cpu().numpy()]
     if transpose:
-        return sp.csr_matrix((values[structure.order_t.numpy()], structure.col_t.numpy(), structure.crow_t.numpy()),
+        return sp.csr_matrix((values[structure.order_t.cpu().numpy()], structure.col_t.cpu().numpy(),
+                              structure.crow_t.cpu().numpy()),
                              shape=(structure.n_nodes,) * 2)
-    return sp.csr_matrix((values[structure.order.numpy()], structure.col.numpy(), structure.crow.numpy()),
+    return sp.csr_matrix((values[structure.order.cpu().numpy()], structure.col.cpu().numpy(),
+                          structure.crow.cpu().numpy()),
                          shape=(structure.n_nodes,) * 2)
 
 
@@ -110,7 +112,7 @@ class SpectralRadius:
         tracked = None if exact or self._pair is None else self._track(w, dn)
         lam, v, u = tracked if tracked is not None else self._solve(w, dn)
         rho = abs(lam)
-        src, dst = self.structure.sources.numpy(), self.structure.targets.numpy()
+        src, dst = self.structure.sources.cpu().numpy(), self.structure.targets.cpu().numpy()
         denom = u @ v
         if rho == 0 or abs(denom) == 0:
             grad = np.zeros_like(w)
@@ -123,8 +125,8 @@ class SpectralRadius:
                 grad = np.zeros_like(w)
             elif norm > 10:  # as LEMBAS: an ill-conditioned eigenpair must not throw the weights
                 grad = grad / norm
-        return _RadiusFunction.apply(weight, torch.as_tensor(rho, dtype=weight.dtype),
-                                     torch.as_tensor(grad, dtype=weight.dtype))
+        return _RadiusFunction.apply(weight, torch.as_tensor(rho, dtype=weight.dtype, device=weight.device),
+                                     torch.as_tensor(grad, dtype=weight.dtype, device=weight.device))
 
 
 class _RadiusFunction(torch.autograd.Function):

@@ -103,6 +103,12 @@ class EdgeStructure:
         crow_t, col_t, order_t = csr(src, dst)
         return cls(n_nodes, src, dst, crow, col, order, crow_t, col_t, order_t)
 
+    def to(self, device) -> "EdgeStructure":
+        """A copy whose index tensors live on ``device`` (the original is left where it is)."""
+        return EdgeStructure(self.n_nodes, *(getattr(self, f).to(device) for f in
+                                             ("sources", "targets", "crow", "col", "order", "crow_t", "col_t",
+                                              "order_t")))
+
     def matrix(self, weight: Tensor, transpose: bool = False) -> Tensor:
         """``W`` (or ``W^T``) as a torch CSR tensor with values from ``weight`` ``[E]`` (edge order)."""
         if transpose:

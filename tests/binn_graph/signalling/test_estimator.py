@@ -152,3 +152,29 @@ def test_bad_parameters_and_graphs():
     g.add_edges(("pathway", "part_of", "pathway"), ["A"], ["B"])
     with pytest.raises(GraphStructureError, match="no 'regulates' edges"):
         SignalingNetwork(g).fit(X, Y)
+
+
+def test_device_auto_is_the_cpu_fit_without_a_gpu_and_cuda_is_refused():
+    X, Y = _planted(n=20)
+    params = {**FAST, "max_epochs": 3}
+    cpu = SignalingNetwork(_graph(), **params).fit(X, Y)
+    with pytest.raises(ParameterError, match="device"):
+        SignalingNetwork(_graph(), **params, device="tpu").fit(X, Y)
+    if not torch.cuda.is_available():
+        auto = SignalingNetwork(_graph(), **params, device="auto").fit(X, Y)
+        assert torch.equal(auto.model_.weight, cpu.model_.weight)
+        assert auto.history_["loss"].equals(cpu.history_["loss"])
+        with pytest.raises(ParameterError, match="no CUDA device"):
+            SignalingNetwork(_graph(), **params, device="cuda").fit(X, Y)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_cuda_fit_matches_the_cpu_fit():
+    X, Y = _planted(n=20)
+    params = {**FAST, "max_epochs": 3}
+    cpu = SignalingNetwork(_graph(), **params).fit(X, Y)
+    gpu = SignalingNetwork(_graph(), **params, device="cuda").fit(X, Y)
+    assert gpu.model_.weight.device.type == "cpu"  # the fitted model comes back to the CPU
+    assert torch.allclose(gpu.model_.weight, cpu.model_.weight, atol=1e-8)
+    assert np.allclose(gpu.predict(X), cpu.predict(X), atol=1e-8)
+    assert gpu.predict(X, knockout=["K1"]).shape == (20, 3)
