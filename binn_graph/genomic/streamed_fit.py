@@ -4,10 +4,11 @@ Neither the genotypes nor the training set has to fit in memory:
 
 1. ``y`` (a Series or DataFrame indexed by ``.fam`` sample ids) selects the training samples and is matched to the
    ``.bed`` by id; samples of the ``.bed`` without a target are not used (counted in ``report_``).
-2. One streaming pass over those samples computes the per-SNP statistics of the training rows
-   (:class:`~binn_graph.genomic.GenotypeStatistics`, exact integer sums) and which SNPs have no call at all; the
-   graph is compiled for the ``.bed``'s SNPs with the estimator's ``empty_columns`` policy, and ``preprocessor_`` is
-   the :class:`~binn_graph.preprocessing.InputPreprocessor` those statistics define.
+2. One streaming pass over those samples (split between the ranks under ``torchrun``) computes the per-SNP
+   statistics of the training rows (:class:`~binn_graph.genomic.GenotypeStatistics`, exact integer sums) and which
+   SNPs have no call at all; the graph is compiled for the ``.bed``'s SNPs with the estimator's ``empty_columns``
+   policy, and ``preprocessor_`` is the :class:`~binn_graph.preprocessing.InputPreprocessor` those statistics
+   define.
 3. The :class:`~binn_graph.training.Trainer` reads each mini-batch from disk (:class:`StreamedInputs`): one batch
    in memory at a time, and under ``torchrun`` only this rank's share of every global batch.
 
@@ -58,13 +59,21 @@ def _targets(genotypes: PlinkGenotypes, y, what: str = "y") -> tuple[pd.Index, n
 def _statistics_pass(genotypes: PlinkGenotypes, train: np.ndarray, other: np.ndarray,
                      batch_size: int = STATISTICS_BATCH) -> tuple[GenotypeStatistics, np.ndarray]:
     """One pass over the samples at ``.bed`` positions ``train`` and ``other`` (file order): the training rows'
-    statistics and every SNP's number of calls over both."""
+    statistics and every SNP's number of calls over both.
+
+    Under torchrun each rank reads every ``world_size``-th batch and the integer sums are added across the ranks
+    (one ``all_reduce``), so the pass is split between the ranks and its result is exactly the single-process one.
+    """
+    from ..training import distributed_context
+
+    context = distributed_context()
+    rank, world = (0, 1) if context is None else (context.rank, context.world_size)
     stats = GenotypeStatistics.empty(genotypes.snps)
     called_other = np.zeros(genotypes.n_snps, dtype=np.int64)
     rows = np.concatenate([train, other])
     is_train = np.concatenate([np.ones(len(train), bool), np.zeros(len(other), bool)])
     order = np.argsort(rows, kind="stable")
-    for start in range(0, len(rows), batch_size):
+    for start in range(rank * batch_size, len(rows), world * batch_size):
         chunk = order[start:start + batch_size]
         positions = rows[chunk]
         contiguous = positions[-1] - positions[0] == len(positions) - 1
@@ -75,6 +84,13 @@ def _statistics_pass(genotypes: PlinkGenotypes, train: np.ndarray, other: np.nda
         else:
             stats.update(block[mask])
             called_other += (block[~mask] != MISSING).sum(axis=0, dtype=np.int64)
+    if context is not None:
+        import torch.distributed as dist
+
+        sums = torch.from_numpy(np.stack([stats.n_called, stats.dosage_sum, stats.dosage_sq_sum, called_other]))
+        dist.all_reduce(sums)
+        stats.n_called, stats.dosage_sum, stats.dosage_sq_sum, called_other = sums.numpy()
+        stats.n_samples = len(train)
     return stats, stats.n_called + called_other
 
 

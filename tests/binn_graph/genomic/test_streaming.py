@@ -210,8 +210,12 @@ def _streaming_rank(rank: int, world: int, folder: str) -> None:
     out = Path(folder)
     try:
         graph, _, y, path = _study(out / f"rank{rank}")
+        sizes, read = [], PlinkGenotypes.read
+        PlinkGenotypes.read = lambda self, rows, snps=None: sizes.append(
+            len(range(300)[rows]) if isinstance(rows, slice) else len(rows)) or read(self, rows, snps)
         with PlinkGenotypes(path) as bed:
             est = genomic_binn(graph, **FIT).fit(bed, y)
+            (out / f"reads{rank}.json").write_text(json.dumps(sizes))
             est.save(out / f"model_rank{rank}.pt")
             torch.save(est.model_.state_dict(), out / f"state{rank}.pt")
             (out / f"loss{rank}.json").write_text(json.dumps(est.history_.train_loss))
@@ -244,6 +248,12 @@ def test_two_gloo_ranks_streaming_their_shares_equal_one_process(tmp_path):
     np.testing.assert_allclose(json.loads((tmp_path / "loss0.json").read_text()), single.history_.train_loss,
                                rtol=1e-5)
     assert (tmp_path / "model_rank0.pt").is_file() and not (tmp_path / "model_rank1.pt").exists()
+    reads = [json.loads((tmp_path / f"reads{r}.json").read_text()) for r in range(2)]
+    # the statistics pass is split by batches of 1,024 (all 240 rows fall to rank 0); each training step reads a
+    # share of ≤ 13 of the 25 rows, each validation chunk ≤ 25 rows on both ranks
+    assert reads[0][0] == 240 and max(reads[0][1:]) <= 25 and max(reads[1]) <= 25
+    shares = [sorted({n for n in reads[r][1:] if n < 23}) for r in range(2)]
+    assert shares == [[9, 13], [8, 12]]  # the shares of a batch of 25 (13 + 12) and of the last one of 17 (9 + 8)
     for r in range(2):
         message = (tmp_path / f"error{r}.txt").read_text()
         assert "rank 1: data=" in message and "samples_crc" in message and "same command, data and seed" in message
