@@ -8,6 +8,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from binn_graph.cli import main
 from binn_graph.datasets import data_path
@@ -99,3 +100,11 @@ def test_cohort_bad_input(spec, expected, cohort_files, tmp_path, capsys):
     message = next(line for line in err.splitlines() if line.startswith("binn-graph: error:"))
     for text in expected:
         assert text in message, (text, message)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="a CUDA device is present here")
+def test_cohort_cuda_without_a_gpu(tmp_path, capsys):
+    rc = main(["degradation", "cohort", "--peptides", WF[0], "--device", "cuda", "-o", str(tmp_path / "o")])
+    out, err = capsys.readouterr()
+    assert rc == 2 and "Traceback" not in err + out
+    assert "device='cuda' but torch sees no CUDA device" in err and "device='auto'" in err

@@ -173,7 +173,7 @@ def _load(args) -> tuple[list, list]:
 def _fit(args):
     graphs, abundances = _load(args)
     result = fit(graphs, abundances, args.method, epochs=args.epochs, lr=args.lr, replicates=args.replicates,
-                 seed=args.seed, missing=args.missing)
+                 seed=args.seed, missing=args.missing, device=args.device)
     return graphs, result
 
 
@@ -308,7 +308,7 @@ def cohort_command(args) -> Path:
                                       + "); a test needs at least 2 per group")
     cohort = fit_cohort(peptidome, args.min_peptides, sequences=sequences, method=args.method, edges=args.edges,
                         epochs=args.epochs, lr=args.lr, seed=args.seed, feasible_range=not args.no_range,
-                        n_jobs=args.n_jobs)
+                        n_jobs=args.n_jobs, device=args.device)
     out = _output(args)
     for name in ("proteins", "sites", "specificity", "edges"):
         getattr(cohort, name).to_csv(out / f"{name}.tsv", sep="\t", index=False)
@@ -395,6 +395,8 @@ def _inputs(parser, fit_inputs: bool) -> None:
         parser.add_argument("--lr", type=_positive_float, default=0.05,
                             help="gradient-descent learning rate (method gd; default 0.05)")
         parser.add_argument("--seed", type=int, default=0, help="random seed of the initialisation (default 0)")
+        parser.add_argument("--device", choices=["cpu", "cuda", "auto"], default="cpu",
+                            help="where the gradient-descent epochs run (auto: CUDA where available; default cpu)")
 
 
 def add_parser(subparsers) -> None:
@@ -452,6 +454,8 @@ def add_parser(subparsers) -> None:
     coh.add_argument("--lr", type=_positive_float, default=0.05, help="gradient-descent learning rate (default 0.05)")
     coh.add_argument("--seed", type=int, default=0, help="random seed of the initialisation (default 0)")
     coh.add_argument("--no-range", action="store_true", help="skip the feasible ranges of hidden activity (two LPs)")
+    coh.add_argument("--device", choices=["cpu", "cuda", "auto"], default="cpu",
+                     help="where the gradient-descent epochs run (auto: CUDA where available; default cpu)")
     coh.add_argument("--n-jobs", type=_n_jobs, default=None,
                      help="batches of graphs fitted in parallel: N worker processes, -1 every core (default: this "
                           "process); the results do not depend on it")

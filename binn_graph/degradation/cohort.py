@@ -38,6 +38,7 @@ from kg.report import BuildReport
 
 from ..errors import DataValidationError
 from ..parallel import check_n_jobs, run_tasks
+from ..training import resolve_device
 from .flow import _batch, _lp_system, _observed, fit
 from .graph import (
     DegradationGraph,
@@ -133,7 +134,8 @@ def _sequences(table: pd.DataFrame, proteins, sequences: Mapping[str, str] | Non
 
 def fit_cohort(peptidome: pd.DataFrame, min_peptides: int = 20, *, sequences: Mapping[str, str] | None = None,
                method: str = "gd", edges: str = "closure", epochs: int = 1000, lr: float = 0.05, seed: int = 0,
-               feasible_range: bool = True, batch_size: int = 5_000, n_jobs: int | None = None) -> CohortFit:
+               feasible_range: bool = True, batch_size: int = 5_000, n_jobs: int | None = None,
+               device: str = "cpu") -> CohortFit:
     """Fit the flow model to every protein with ≥ ``min_peptides`` distinct quantified peptides in every sample.
 
     Parameters
@@ -158,6 +160,8 @@ def fit_cohort(peptidome: pd.DataFrame, min_peptides: int = 20, *, sequences: Ma
         runs here unless a ``joblib.parallel_config`` says otherwise, ``k`` workers, ``-1`` every core); each batch
         gets the same ``seed`` as in the sequential run. A failing batch raises
         :class:`~binn_graph.parallel.ParallelTaskError` naming its samples and proteins.
+    device:
+        Where the GD epochs run (``"cpu"``, ``"cuda"``, ``"auto"``; see :func:`~binn_graph.degradation.fit`).
 
     Returns
     -------
@@ -169,6 +173,7 @@ def fit_cohort(peptidome: pd.DataFrame, min_peptides: int = 20, *, sequences: Ma
     if method not in ("gd", "lp"):
         raise DataValidationError(f"method must be 'gd' or 'lp', not {method!r}")
     n_jobs = check_n_jobs(n_jobs)
+    resolve_device(device)  # a bad or absent device is refused before any work
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
         raise DataValidationError(f"batch_size must be a positive number of graph nodes, not {batch_size!r}")
     report = BuildReport()
@@ -217,7 +222,7 @@ def fit_cohort(peptidome: pd.DataFrame, min_peptides: int = 20, *, sequences: Ma
                "peptides (root = the unobserved precursor; cut sites have no position)", len(free), examples=free)
     spans = list(_chunks([len(g.nodes) for g in graphs], batch_size))
     ranged = feasible_range or method == "lp"
-    tasks = [(graphs[a:b], abundances[a:b], method, epochs, lr, seed, ranged) for a, b in spans]
+    tasks = [(graphs[a:b], abundances[a:b], method, epochs, lr, seed, ranged, device) for a, b in spans]
     names = [_chunk_name(keys[a:b], i, len(spans)) for i, (a, b) in enumerate(spans)]
     wall = time.perf_counter()
     done = run_tasks(_fit_chunk, tasks, n_jobs=n_jobs, star=True, names=names, desc="degradation fits",
@@ -241,12 +246,12 @@ def _chunk_name(keys: list[tuple[str, str]], index: int, total: int) -> str:
 
 
 def _fit_chunk(graphs: list[DegradationGraph], abundances: list[pd.Series], method: str, epochs: int, lr: float,
-               seed: int, ranged: bool):
+               seed: int, ranged: bool, device: str = "cpu"):
     """One batch of graphs (a task of :func:`~binn_graph.parallel.run_tasks`): the batched fit and, when
     ``ranged``, the feasible ranges; returns ``(fit, ranges, fit seconds, range seconds)``."""
     clock = time.perf_counter()
     f = fit(graphs if len(graphs) > 1 else graphs[0], abundances if len(graphs) > 1 else abundances[0], method,
-            epochs=epochs, lr=lr, seed=seed, feasible_range=False)
+            epochs=epochs, lr=lr, seed=seed, feasible_range=False, device=device)
     f.graphs = []  # the caller holds them; not sent back from a worker
     fit_s = time.perf_counter() - clock
     clock = time.perf_counter()

@@ -56,6 +56,7 @@ from kg.errors import CycleError
 
 from ..errors import DataValidationError, GraphCycleError
 from ..threads import intra_op_threads
+from ..training import resolve_device
 from .graph import DegradationGraph
 
 __all__ = ["FlowFit", "fit", "forward", "inflow_range", "from_log2", "graph_from_edges", "MISSING",
@@ -319,7 +320,7 @@ def _check_values(frame: pd.DataFrame, protein: str, missing: str = "error") -> 
 
 def fit(graph_or_graphs, abundances, method: str = "gd", *, epochs: int = 1000, lr: float = 0.05,
         loss: str = "mse", l1: float = 0.0, l2: float = 0.0, seed: int = 0, replicates: str = "mean",
-        missing: str = "error", feasible_range: bool = True) -> FlowFit:
+        missing: str = "error", feasible_range: bool = True, device: str = "cpu") -> FlowFit:
     """Fit transition probabilities to observed abundances (see the module docstring).
 
     Parameters
@@ -344,8 +345,15 @@ def fit(graph_or_graphs, abundances, method: str = "gd", *, epochs: int = 1000, 
         value is 0 in its own replicate's fit under both policies; only the mean used for the feasible range differs.
     feasible_range:
         Also solve the two LPs of :func:`inflow_range` for ``hidden_activity_range`` (always done for ``lp``).
+    device:
+        Where the GD epochs run: ``"cpu"`` (default: the NumPy forward/backward of the module docstring),
+        ``"cuda"`` or ``"auto"`` (CUDA where available, else the CPU), as the BINN estimators. On CUDA the same
+        model is differentiated by torch autograd (segment softmax, level-by-level ``index_add``, float64 inside,
+        float32 parameters as on the CPU); results match the CPU fit within float tolerance. Everything else (the
+        LPs, the result tables) runs on the CPU.
     """
     graphs, abundances = _align(graph_or_graphs, abundances)
+    target_device = resolve_device(device)
     if replicates not in ("mean", "each"):
         raise DataValidationError(f"replicates must be 'mean' or 'each', not {replicates!r}")
     if method not in ("gd", "lp"):
@@ -354,13 +362,32 @@ def fit(graph_or_graphs, abundances, method: str = "gd", *, epochs: int = 1000, 
         raise DataValidationError(f"missing must be one of {list(MISSING)}, not {missing!r}")
     if replicates == "each":
         return _fit_replicates(graphs, abundances, method, missing, dict(epochs=epochs, lr=lr, loss=loss, l1=l1,
-                                                                         l2=l2, seed=seed,
+                                                                         l2=l2, seed=seed, device=device,
                                                                          feasible_range=feasible_range))
     batch = _batch(graphs)
     y = _observed(graphs, abundances, missing)
     if method == "lp":
         return _fit_lp(graphs, batch, y)
     torch.manual_seed(seed)
+    e = len(batch.src)
+    gd = _gd_numpy if target_device.type == "cpu" else _gd_torch
+    logits, history = gd(batch, y, epochs=epochs, lr=lr, loss=loss, l1=l1, l2=l2, device=target_device)
+    p = _softmax(batch, logits)
+    w, alpha = p[:e], p[e:]
+    inflow = _inflow(batch, w)
+    final = float(_loss(torch.from_numpy(inflow * alpha), torch.from_numpy(y), loss))
+    fitted = _result(graphs, batch, y, w, alpha, inflow, final, "gd", history)
+    if feasible_range:
+        fitted.hidden_activity_range = inflow_range(graphs, batch=batch, y=y)
+    return fitted
+
+
+_intra_op_threads = intra_op_threads  # the shared context manager (binn_graph.threads)
+
+
+def _gd_numpy(batch: _Batch, y: np.ndarray, *, epochs: int, lr: float, loss: str, l1: float, l2: float,
+              device=None) -> tuple[np.ndarray, list[float]]:
+    """The CPU GD loop (NumPy forward/backward in :class:`_FlowPass`, torch Adam): final logits ``[E + N]``, losses."""
     n, e = len(batch.ids), len(batch.src)
     logits = torch.zeros(e + n, requires_grad=True)
     target = torch.as_tensor(y, dtype=torch.float32)
@@ -376,17 +403,41 @@ def fit(graph_or_graphs, abundances, method: str = "gd", *, epochs: int = 1000, 
             value.backward()
             opt.step()
             history.append(float(value.detach()))
-    p = _softmax(batch, logits.detach().numpy())
-    w, alpha = p[:e], p[e:]
-    inflow = _inflow(batch, w)
-    final = float(_loss(torch.from_numpy(inflow * alpha), torch.from_numpy(y), loss))
-    fitted = _result(graphs, batch, y, w, alpha, inflow, final, "gd", history)
-    if feasible_range:
-        fitted.hidden_activity_range = inflow_range(graphs, batch=batch, y=y)
-    return fitted
+    return logits.detach().numpy(), history
 
 
-_intra_op_threads = intra_op_threads  # the shared context manager (binn_graph.threads)
+def _gd_torch(batch: _Batch, y: np.ndarray, *, epochs: int, lr: float, loss: str, l1: float, l2: float,
+              device: torch.device) -> tuple[np.ndarray, list[float]]:
+    """The same GD loop on ``device`` with torch autograd: per-node softmax over (out-edges, absorption) by segment
+    max/sum (``scatter_reduce``/``index_add``), inflow level by level, float64 inside, float32 logits ``[E + N]``.
+
+    Used for CUDA; on the CPU it is the reference the NumPy path is tested against.
+    """
+    n, e = len(batch.ids), len(batch.src)
+    group = torch.as_tensor(np.concatenate([batch.src, np.arange(n)]), device=device)
+    root = torch.as_tensor(batch.root, device=device)
+    steps = [(torch.as_tensor(sel, device=device), torch.as_tensor(src, device=device),
+              torch.as_tensor(dst, device=device)) for sel, src, dst in batch.np_steps]
+    logits = torch.zeros(e + n, device=device, requires_grad=True)
+    target = torch.as_tensor(y, dtype=torch.float64, device=device)
+    opt = torch.optim.Adam([logits], lr=lr)
+    history = []
+    for _ in range(epochs):
+        opt.zero_grad()
+        x = logits.double()
+        peak = torch.full((n,), -torch.inf, dtype=x.dtype, device=device).scatter_reduce(
+            0, group, x.detach(), reduce="amax")
+        ex = torch.exp(x - peak[group])
+        p = ex / torch.zeros(n, dtype=x.dtype, device=device).index_add(0, group, ex)[group]
+        w, alpha = p[:e], p[e:]
+        inflow = torch.zeros(n, dtype=x.dtype, device=device).index_fill(0, root, 1.0)
+        for sel, src, dst in steps:  # level by level: every source of a level is final before it is read
+            inflow = inflow.index_add(0, dst, inflow[src] * w[sel])
+        value = _loss(inflow * alpha, target, loss, reduce="sum") + l1 * w.abs().sum() + l2 * (w * w).sum()
+        value.backward()
+        opt.step()
+        history.append(value.detach())  # read back once at the end: no device sync per epoch
+    return logits.detach().cpu().numpy(), torch.stack(history).cpu().tolist() if history else []
 
 
 def _adam(param: torch.Tensor, lr: float) -> torch.optim.Adam:
