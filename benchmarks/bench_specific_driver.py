@@ -5,7 +5,11 @@ ancestors; a default ``BINNClassifier`` is fitted on 600 samples and explained o
 integrated gradients (default ``normalize="fan"``). Per method the row says how many unrelated pathways (neither the
 planted one, nor its ancestors, nor pathways sharing a planted protein) rank above the planted pathway by normalised
 importance and by specific importance, whether every ancestor names it as ``driver``, and its specific rank within
-its lineage. ``tests/binn_graph/test_specific_driver.py`` asserts the same criteria on three of these cases.
+its lineage; and the same by ``member_z`` (the gene-set score of the input attributions,
+:mod:`binn_graph.attribution.member_sets`): unrelated and non-ancestor pathways at or above the planted one, and
+its ``member_rank`` among all pathways; for the non-ancestors at or above it, the Jaccard index of their member
+inputs with the planted pathway's. ``tests/binn_graph/test_specific_driver.py`` asserts the same criteria on
+four of these cases.
 
 Usage::
 
@@ -29,9 +33,18 @@ from kg.sources import reactome
 METHODS = ("clamp", "ablation", "integrated_gradients")
 
 
+def _overlap(members: pd.DataFrame, planted: str, others) -> str:
+    """Jaccard index of each pathway's member inputs with the planted pathway's (lowest first), e.g. "0.83, 0.91"."""
+    sets = members.groupby("pathway")["member"].agg(frozenset)
+    mine = sets[planted]
+    return ", ".join(f"{v:.2f}" for v in sorted(len(mine & sets[p]) / len(mine | sets[p]) for p in others))
+
+
 def one_case(graph, seed: int, depth: int) -> list[dict]:
     study = planted_pathway_study(graph, seed, depth)
     X, y = study.X, study.y
+    closure = graph.member_closure("protein")
+    members = closure[closure["member"].isin(X.columns)]
     train, test = X.index[:600], X.index[600:]
     start = time.perf_counter()
     clf = BINNClassifier(graph, random_state=seed).fit(X.loc[train], y.loc[train])
@@ -45,6 +58,8 @@ def one_case(graph, seed: int, depth: int) -> list[dict]:
         mine = pathways.loc[study.planted]
         unrelated = pathways.drop(index=[study.planted, *study.ancestors, *study.overlapping], errors="ignore")
         lineage = pathways.loc[[study.planted, *sorted(study.ancestors)]]
+        non_ancestors = pathways.drop(index=[study.planted, *study.ancestors])
+        non_above = non_ancestors.index[non_ancestors["member_z"] >= mine["member_z"]]
         above = unrelated[unrelated["normalized_importance"] >= mine["normalized_importance"]]
         rows.append({
             "depth": depth, "seed": seed, "planted": f"{study.planted} ({mine['name']})", "ROC-AUC": round(auc, 3),
@@ -55,6 +70,10 @@ def one_case(graph, seed: int, depth: int) -> list[dict]:
                                         f"/{len(study.ancestors)}",
             "specific rank in lineage": int(lineage["specific_importance"].rank(ascending=False,
                                                                                method="min")[study.planted]),
+            "unrelated above (member_z)": int((unrelated["member_z"] >= mine["member_z"]).sum()),
+            "non-ancestors above (member_z)": int((non_ancestors["member_z"] >= mine["member_z"]).sum()),
+            "member rank": int(pathways["member_z"].rank(ascending=False, method="min")[study.planted]),
+            "overlap of those above": _overlap(members, study.planted, non_above),
             "n unrelated": len(unrelated), "fit s": round(fit_s, 1),
         })
     return rows
