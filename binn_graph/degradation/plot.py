@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import matplotlib
 import numpy as np
+import pandas as pd
 from matplotlib import cm, colors
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -178,7 +179,12 @@ def plot_peptigram(cohort_fit, protein: str, groups, compare: tuple[str, str] | 
     if obs.empty:
         raise DataValidationError(f"protein {protein!r} was not fitted in any sample; fitted proteins include "
                                   f"{sorted(cohort_fit.proteins['protein'].unique())[:5]}")
-    length = int(cohort_fit.proteins.loc[cohort_fit.proteins["protein"] == protein, "length"].max())
+    length = cohort_fit.proteins.loc[cohort_fit.proteins["protein"] == protein, "length"].max()
+    if pd.isna(length):
+        raise DataValidationError(f"protein {protein!r} has no positions (its graphs come from the peptides alone: "
+                                  "no Start/End, no sequence); a peptigram needs read_peptidome's Start/End or "
+                                  "fit_cohort(sequences=...)")
+    length = int(length)
     fig = fig or Figure(figsize=(9, 5), layout="constrained")
     top, bottom = fig.subplots(2, 1, sharex=True)
     sites = cohort_fit.sites[cohort_fit.sites["protein"] == protein]

@@ -12,6 +12,7 @@ from binn_graph.degradation import (
     differential,
     fit,
     fit_cohort,
+    plot_peptigram,
     read_peptidome,
     simulate_cohort,
 )
@@ -118,3 +119,5 @@ def test_urine_rows_fit_without_positions():
         row = cohort.proteins.set_index(["sample", "protein"]).loc[(sample, protein)]
         assert row["hidden_activity"] == pytest.approx(single.hidden_activity, rel=1e-5)
         assert row["n_peptides"] == rows["peptide"].nunique()
+    with pytest.raises(DataValidationError, match="has no positions"):
+        plot_peptigram(cohort, "P02768", {"urine_control-pep12": "control", "urine_type-1-pep4": "T1D"})
