@@ -9,7 +9,8 @@ KnowledgeGraph, ready for any model family to compile. CORNETO is optional: ``pi
 from ._core import ContextWarning
 from .carnival import carnival
 from .dag import minimal_dag
+from .restrict import shortest_path_nodes
 from .result import ContextResult
 from .steiner import steiner
 
-__all__ = ["carnival", "steiner", "minimal_dag", "ContextResult", "ContextWarning"]
+__all__ = ["carnival", "steiner", "minimal_dag", "shortest_path_nodes", "ContextResult", "ContextWarning"]
