@@ -19,9 +19,10 @@ import numpy as np
 import pandas as pd
 import torch
 from sklearn.base import BaseEstimator
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..errors import FeatureMismatchError, TargetError
+from ..training import resolve_device
 from ..validation import check_fitted, validate_params
 from .estimator import _cached_basis, _FluxNet
 from .fluxes import medium_bounds
@@ -50,6 +51,9 @@ class FluxSurrogate(BaseEstimator):
         Adam on mini-batches (float32).
     random_state:
         Seeds initialisation and batch order.
+    device:
+        Where ``fit`` trains: ``"cpu"``, ``"cuda"`` (an error without a GPU) or ``"auto"`` (CUDA where available,
+        else the CPU). Batch order is drawn on the CPU either way; the fitted ``model_`` comes back on the CPU.
     """
 
     _parameter_constraints: dict = {
@@ -62,11 +66,12 @@ class FluxSurrogate(BaseEstimator):
         "lr": [Interval(Real, 0, None, closed="neither")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
+        "device": [StrOptions({"cpu", "cuda", "auto"})],
     }
 
     def __init__(self, model=None, inputs: list[str] | tuple = (), hidden: tuple = (256,), bound_weight: float = 1e-3,
                  close_uptakes: bool = False, max_epochs: int = 200, lr: float = 1e-2, batch_size: int = 64,
-                 random_state: int | None = None) -> None:
+                 random_state: int | None = None, device: str = "cpu") -> None:
         self.model = model
         self.inputs = inputs
         self.hidden = hidden
@@ -76,6 +81,7 @@ class FluxSurrogate(BaseEstimator):
         self.lr = lr
         self.batch_size = batch_size
         self.random_state = random_state
+        self.device = device
 
     def _frame(self, X: pd.DataFrame) -> pd.DataFrame:
         if not isinstance(X, pd.DataFrame):
@@ -88,6 +94,7 @@ class FluxSurrogate(BaseEstimator):
     def fit(self, X: pd.DataFrame, fluxes: pd.DataFrame) -> "FluxSurrogate":
         """Fit on ``X`` (samples × input uptake levels) and solved ``fluxes`` (samples × reactions, matched by id)."""
         validate_params(self)
+        device = resolve_device(self.device)
         sm = StoichiometricModel.from_cobra(as_cobra_model(self.model, require_objective=False))
         X = self._frame(X)
         if not isinstance(fluxes, pd.DataFrame) or set(fluxes.columns) != set(sm.reactions):
@@ -106,15 +113,16 @@ class FluxSurrogate(BaseEstimator):
         torch.manual_seed(seed)
         gen = torch.Generator().manual_seed(seed)
         balance = MassBalance(sm.S, sm.lb, sm.ub, basis=_cached_basis(sm))
-        net = _FluxNet(len(self.inputs), tuple(self.hidden), "relu", balance)
+        net = _FluxNet(len(self.inputs), tuple(self.hidden), "relu", balance).to(device)
         opt = torch.optim.Adam(net.parameters(), lr=self.lr)
-        xt = self._scaled(X)
-        yt = torch.as_tensor(target, dtype=torch.float32)
-        lbt, ubt = torch.as_tensor(lb, dtype=torch.float32), torch.as_tensor(ub, dtype=torch.float32)
-        w = torch.as_tensor(1.0 / self.flux_scale_, dtype=torch.float32)
+        xt = self._scaled(X).to(device)
+        yt = torch.as_tensor(target, dtype=torch.float32, device=device)
+        lbt = torch.as_tensor(lb, dtype=torch.float32, device=device)
+        ubt = torch.as_tensor(ub, dtype=torch.float32, device=device)
+        w = torch.as_tensor(1.0 / self.flux_scale_, dtype=torch.float32, device=device)
         self.loss_curve_ = []
         for _ in range(self.max_epochs):
-            order = torch.randperm(len(xt), generator=gen)
+            order = torch.randperm(len(xt), generator=gen).to(device)
             total = 0.0
             for start in range(0, len(xt), self.batch_size):
                 idx = order[start:start + self.batch_size]
@@ -126,7 +134,7 @@ class FluxSurrogate(BaseEstimator):
                 opt.step()
                 total += loss.item() * len(idx)
             self.loss_curve_.append(total / len(xt))
-        self.model_ = net
+        self.model_ = net.cpu()
         return self
 
     def _scaled(self, X: pd.DataFrame) -> torch.Tensor:

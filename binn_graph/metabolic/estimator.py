@@ -31,6 +31,7 @@ from sklearn.utils.validation import column_or_1d
 from torch import nn
 
 from ..errors import FeatureMismatchError, TargetError
+from ..training import resolve_device
 from ..validation import check_fitted, validate_params
 from .fluxes import medium_bounds
 from .layer import MassBalance, null_space_basis
@@ -101,6 +102,10 @@ class FluxNetworkRegressor(RegressorMixin, BaseEstimator):
         Full-batch Adam training (float32; :meth:`fluxes` and :meth:`predict` apply ``N`` in float64).
     random_state:
         Seeds the weight initialisation (same seed, same fit).
+    device:
+        Where ``fit`` trains: ``"cpu"``, ``"cuda"`` (an error without a GPU) or ``"auto"`` (CUDA where available,
+        else the CPU), as for the BINN estimators. The fitted ``model_`` comes back on the CPU, where
+        :meth:`predict` and :meth:`fluxes` run.
     verbose:
         Print the loss every 100 epochs.
     """
@@ -118,13 +123,14 @@ class FluxNetworkRegressor(RegressorMixin, BaseEstimator):
         "lr": [Interval(Real, 0, None, closed="neither")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "random_state": ["random_state"],
+        "device": [StrOptions({"cpu", "cuda", "auto"})],
         "verbose": ["verbose"],
     }
 
     def __init__(self, model=None, inputs: list[str] | tuple = (), output: str = "", hidden: tuple = (64,),
                  activation: str = "relu", bound_weight: float = 1.0, uptake_scale: float = 1.0,
                  close_uptakes: bool = False, max_epochs: int = 500, lr: float = 1e-2, weight_decay: float = 0.0,
-                 random_state: int | None = None, verbose: bool = False) -> None:
+                 random_state: int | None = None, device: str = "cpu", verbose: bool = False) -> None:
         self.model = model
         self.inputs = inputs
         self.output = output
@@ -137,6 +143,7 @@ class FluxNetworkRegressor(RegressorMixin, BaseEstimator):
         self.lr = lr
         self.weight_decay = weight_decay
         self.random_state = random_state
+        self.device = device
         self.verbose = verbose
 
     # ------------------------------------------------------------------ helpers
@@ -164,6 +171,7 @@ class FluxNetworkRegressor(RegressorMixin, BaseEstimator):
     def fit(self, X, y) -> "FluxNetworkRegressor":
         """Fit on ``X`` (samples × input exchange uptake levels) and ``y`` (the output flux)."""
         validate_params(self)
+        device = resolve_device(self.device)
         cobra_model = as_cobra_model(self.model, require_objective=False)
         sm = StoichiometricModel.from_cobra(cobra_model)
         unknown = [r for r in list(self.inputs) + [self.output] if r not in sm.reactions]
@@ -185,10 +193,10 @@ class FluxNetworkRegressor(RegressorMixin, BaseEstimator):
             self.random_state, Integral) else int(self.random_state)
         torch.manual_seed(seed)
         balance = MassBalance(sm.S, sm.lb, sm.ub, basis=_cached_basis(sm))
-        net = _FluxNet(len(self.inputs), tuple(self.hidden), self.activation, balance)
+        net = _FluxNet(len(self.inputs), tuple(self.hidden), self.activation, balance).to(device)
         opt = torch.optim.Adam(net.parameters(), lr=self.lr, weight_decay=self.weight_decay)
-        xt, yt = self._scaled(X), torch.as_tensor(y, dtype=torch.float32)
-        lb, ub = lb.float(), ub.float()
+        xt, yt = self._scaled(X).to(device), torch.as_tensor(y, dtype=torch.float32, device=device)
+        lb, ub = lb.float().to(device), ub.float().to(device)
         self.loss_curve_ = []
         for epoch in range(self.max_epochs):
             opt.zero_grad()
@@ -200,7 +208,7 @@ class FluxNetworkRegressor(RegressorMixin, BaseEstimator):
             self.loss_curve_.append(loss.item())
             if self.verbose and epoch % 100 == 0:
                 print(f"epoch {epoch}: loss {float(loss):.5g}")
-        self.model_ = net
+        self.model_ = net.cpu()
         self.n_features_in_ = len(self.inputs)
         return self
 
