@@ -4,11 +4,11 @@ Neither the genotypes nor the training set has to fit in memory:
 
 1. ``y`` (a Series or DataFrame indexed by ``.fam`` sample ids) selects the training samples and is matched to the
    ``.bed`` by id; samples of the ``.bed`` without a target are not used (counted in ``report_``).
-2. One streaming pass over those samples (split between the ranks under ``torchrun``) computes the per-SNP
-   statistics of the training rows (:class:`~binn_graph.genomic.GenotypeStatistics`, exact integer sums) and which
-   SNPs have no call at all; the graph is compiled for the ``.bed``'s SNPs with the estimator's ``empty_columns``
-   policy, and ``preprocessor_`` is the :class:`~binn_graph.preprocessing.InputPreprocessor` those statistics
-   define.
+2. One streaming pass over those samples (SNP block by SNP block: the ``.bed`` read sequentially once; split
+   between the ranks under ``torchrun``) computes the per-SNP statistics of the training rows
+   (:class:`~binn_graph.genomic.GenotypeStatistics`, exact integer sums) and which SNPs have no call at all; the
+   graph is compiled for the ``.bed``'s SNPs with the estimator's ``empty_columns`` policy, and ``preprocessor_``
+   is the :class:`~binn_graph.preprocessing.InputPreprocessor` those statistics define.
 3. The :class:`~binn_graph.training.Trainer` reads each mini-batch from disk (:class:`StreamedInputs`): one batch
    in memory at a time, and under ``torchrun`` only this rank's share of every global batch.
 
@@ -34,8 +34,8 @@ from .streaming import MISSING, GenotypeStatistics, PlinkGenotypes, StreamedInpu
 
 __all__ = ["fit_streamed"]
 
-#: Samples read at a time by the statistics pass.
-STATISTICS_BATCH = 1024
+#: Bytes of genotypes (samples × SNPs, int8) read at a time by the statistics pass.
+STATISTICS_BYTES = 1 << 26
 
 
 def _targets(genotypes: PlinkGenotypes, y, what: str = "y") -> tuple[pd.Index, np.ndarray]:
@@ -57,40 +57,36 @@ def _targets(genotypes: PlinkGenotypes, y, what: str = "y") -> tuple[pd.Index, n
 
 
 def _statistics_pass(genotypes: PlinkGenotypes, train: np.ndarray, other: np.ndarray,
-                     batch_size: int = STATISTICS_BATCH) -> tuple[GenotypeStatistics, np.ndarray]:
-    """One pass over the samples at ``.bed`` positions ``train`` and ``other`` (file order): the training rows'
-    statistics and every SNP's number of calls over both.
+                     max_bytes: int = STATISTICS_BYTES) -> tuple[GenotypeStatistics, np.ndarray]:
+    """One pass over the samples at ``.bed`` positions ``train`` and ``other``, SNP block by SNP block
+    (:meth:`PlinkGenotypes.snp_blocks`, the file read sequentially once): the training rows' statistics and every
+    SNP's number of calls over both.
 
-    Under torchrun each rank reads every ``world_size``-th batch and the integer sums are added across the ranks
+    Under torchrun each rank reads every ``world_size``-th SNP block and the integer sums are added across the ranks
     (one ``all_reduce``), so the pass is split between the ranks and its result is exactly the single-process one.
     """
     from ..training import distributed_context
 
     context = distributed_context()
-    rank, world = (0, 1) if context is None else (context.rank, context.world_size)
     stats = GenotypeStatistics.empty(genotypes.snps)
     called_other = np.zeros(genotypes.n_snps, dtype=np.int64)
     rows = np.concatenate([train, other])
-    is_train = np.concatenate([np.ones(len(train), bool), np.zeros(len(other), bool)])
-    order = np.argsort(rows, kind="stable")
-    for start in range(rank * batch_size, len(rows), world * batch_size):
-        chunk = order[start:start + batch_size]
-        positions = rows[chunk]
-        contiguous = positions[-1] - positions[0] == len(positions) - 1
-        block = genotypes.read(slice(int(positions[0]), int(positions[-1]) + 1) if contiguous else positions)
-        mask = is_train[chunk]
-        if mask.all():
-            stats.update(block)
+    order = np.argsort(rows, kind="stable")  # file order
+    is_train = (order < len(train))
+    part = None if context is None else (context.rank, context.world_size)
+    for snps, block in genotypes.snp_blocks(rows[order], max_bytes=max_bytes, part=part):
+        if is_train.all():
+            stats.add_block(block, snps)
         else:
-            stats.update(block[mask])
-            called_other += (block[~mask] != MISSING).sum(axis=0, dtype=np.int64)
+            stats.add_block(block[is_train], snps)
+            called_other[snps] += (block[~is_train] != MISSING).sum(axis=0, dtype=np.int64)
     if context is not None:
         import torch.distributed as dist
 
         sums = torch.from_numpy(np.stack([stats.n_called, stats.dosage_sum, stats.dosage_sq_sum, called_other]))
         dist.all_reduce(sums)
         stats.n_called, stats.dosage_sum, stats.dosage_sq_sum, called_other = sums.numpy()
-        stats.n_samples = len(train)
+    stats.n_samples = len(train)
     return stats, stats.n_called + called_other
 
 

@@ -4,8 +4,10 @@ Biobank genotypes (10⁵–10⁶ samples × 10⁶ SNPs) do not fit in memory. :c
 ``.bed/.bim/.fam`` set through ``bed-reader`` (its slices read only the requested samples' bytes of every SNP) and
 yields ``int8`` sample batches (``batch × SNPs``, missing = −127), so memory is one batch whatever the number of
 samples. :meth:`PlinkGenotypes.statistics` computes each SNP's called count, mean dosage and standard deviation
-in one streaming pass (exact integer sums), and :meth:`GenotypeStatistics.standardize` turns a batch into the
-float32 input of a model (mean-imputed, centred, scaled) with those training statistics.
+in one streaming pass (exact integer sums; SNP block by SNP block, the file read sequentially once), and
+:meth:`GenotypeStatistics.standardize` turns a batch into the float32 input of a model (mean-imputed, centred,
+scaled) with those training statistics. :class:`StreamedInputs` is the row source from which
+:class:`~binn_graph.training.Trainer` reads each mini-batch (``estimator.fit(PlinkGenotypes(...), y)``).
 
 A ``.bed`` whose size disagrees with the sample count of its ``.fam`` and the SNP count of its ``.bim`` is refused
 naming the three files (a truncated copy or a mismatched ``.fam`` would otherwise shift every genotype).
@@ -15,7 +17,7 @@ half-written file behind.
 Example
 -------
 >>> with PlinkGenotypes("cohort.bed") as bed:                      # doctest: +SKIP
-...     stats = bed.statistics(batch_size=4096)
+...     stats = bed.statistics()
 ...     for ids, batch in bed.batches(1024):
 ...         x = stats.standardize(batch)                            # float32 [len(ids), n_snps]
 """
@@ -80,6 +82,15 @@ def atomic_output(path: str | PathLike, mode: str = "wb") -> Iterator:
         raise
 
 
+def _sums(block: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per column of an ``int8`` block: called count, dosage sum and sum of squared dosages (exact, int64)."""
+    called = block != MISSING
+    values = np.where(called, block, 0).astype(np.int8, copy=False)  # 0/1/2: squares fit in int8
+    dosage = values.sum(axis=0, dtype=np.int64)
+    values *= values
+    return called.sum(axis=0, dtype=np.int64), dosage, values.sum(axis=0, dtype=np.int64)
+
+
 @dataclass
 class GenotypeStatistics:
     """Per-SNP statistics of a genotype matrix, computed in one pass (:meth:`PlinkGenotypes.statistics`).
@@ -102,13 +113,20 @@ class GenotypeStatistics:
 
     def update(self, batch: np.ndarray) -> None:
         """Add an ``int8`` batch ``[samples, SNPs]`` (missing = :data:`MISSING`)."""
-        called = batch != MISSING
-        values = np.where(called, batch, 0).astype(np.int8, copy=False)  # 0/1/2: squares fit in int8
+        called, dosage, square = _sums(batch)
         self.n_samples += batch.shape[0]
-        self.n_called += called.sum(axis=0, dtype=np.int64)
-        self.dosage_sum += values.sum(axis=0, dtype=np.int64)
-        values *= values
-        self.dosage_sq_sum += values.sum(axis=0, dtype=np.int64)
+        self.n_called += called
+        self.dosage_sum += dosage
+        self.dosage_sq_sum += square
+
+    def add_block(self, block: np.ndarray, snps: slice) -> None:
+        """Add the SNPs ``snps`` of every sample: an ``int8`` block ``[samples, len(snps)]`` (a SNP-major read,
+        :meth:`PlinkGenotypes.snp_blocks`). ``n_samples`` is the caller's to set: each sample is seen once per
+        block."""
+        called, dosage, square = _sums(block)
+        self.n_called[snps] += called
+        self.dosage_sum[snps] += dosage
+        self.dosage_sq_sum[snps] += square
 
     @property
     def mean(self) -> np.ndarray:
@@ -271,12 +289,36 @@ class PlinkGenotypes:
             rows = slice(int(chunk[0]), int(chunk[-1]) + 1) if contiguous and len(chunk) else chunk
             yield self.samples[chunk], self.read(rows, snps)
 
-    def statistics(self, batch_size: int = 4096, *, rows=None) -> GenotypeStatistics:
+    def snp_blocks(self, rows=None, *, max_bytes: int = 1 << 26,
+                   part: tuple[int, int] | None = None) -> Iterator[tuple[slice, np.ndarray]]:
+        """Yield ``(SNP slice, int8 [len(rows), SNPs in the slice])``: every SNP of the samples at positions ``rows``
+        (default all, in file order), read SNP-major, about ``max_bytes`` at a time (at least one SNP).
+
+        A ``.bed`` is stored SNP by SNP, so this reads the file sequentially, once: the fast way to compute
+        anything per SNP over many samples. ``part=(k, n)`` yields only blocks ``k, k + n, …`` (one rank's share).
+        """
+        index = slice(None) if rows is None else np.asarray(rows, dtype=np.int64)
+        n_rows = self.n_samples if rows is None else len(index)
+        if isinstance(index, np.ndarray) and n_rows and bool((np.diff(index) == 1).all()):
+            index = slice(int(index[0]), int(index[-1]) + 1)
+        k, (first, step) = max(1, max_bytes // max(n_rows, 1)), (0, 1) if part is None else part
+        for block, start in enumerate(range(0, self.n_snps, k)):
+            if block % step == first:
+                snps = slice(start, min(start + k, self.n_snps))
+                yield snps, self.read(index, snps)
+
+    def statistics(self, batch_size: int | None = None, *, rows=None, max_bytes: int = 1 << 26) -> GenotypeStatistics:
         """Per-SNP statistics over the samples at positions ``rows`` (default all: training rows only for a model)
-        in one streaming pass."""
+        in one streaming pass: SNP blocks of about ``max_bytes`` (:meth:`snp_blocks`), or, with ``batch_size``,
+        sample batches of that many samples (same result; slower on large files: every batch touches every SNP)."""
         stats = GenotypeStatistics.empty(self.snps)
-        for _, batch in self.batches(batch_size, order=rows):
-            stats.update(batch)
+        if batch_size is not None:
+            for _, batch in self.batches(batch_size, order=rows):
+                stats.update(batch)
+            return stats
+        for snps, block in self.snp_blocks(rows, max_bytes=max_bytes):
+            stats.add_block(block, snps)
+        stats.n_samples = self.n_samples if rows is None else len(rows)
         return stats
 
     def close(self) -> None:

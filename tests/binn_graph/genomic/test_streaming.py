@@ -65,6 +65,15 @@ def test_batches_equal_the_whole_matrix_and_statistics_are_one_pass(plink, tmp_p
         stats = bed.statistics(batch_size=6)
         train = np.arange(0, N, 2)
         train_stats = bed.statistics(batch_size=5, rows=train)
+        # SNP-major blocks (3 SNPs of 37 samples per read, the last of 2) give the same statistics, also split in parts
+        for rows in (None, train, order[:20]):
+            by_batch, by_block = bed.statistics(batch_size=8, rows=rows), bed.statistics(rows=rows, max_bytes=3 * N)
+            for field in ("n_called", "dosage_sum", "dosage_sq_sum"):
+                np.testing.assert_array_equal(getattr(by_block, field), getattr(by_batch, field))
+            assert by_block.n_samples == by_batch.n_samples
+        blocks = [list(bed.snp_blocks(order[:20], max_bytes=60, part=(k, 2))) for k in range(2)]
+        assert [s.start for s, _ in blocks[0]] == list(range(0, M, 6)) and blocks[1][0][0] == slice(3, 6)
+        np.testing.assert_array_equal(blocks[1][0][1], stacked[order[:20]][:, 3:6])
     np.testing.assert_array_equal(stats.n_called, (~np.isnan(values)).sum(axis=0))
     v64 = values.astype(np.float64)
     np.testing.assert_allclose(stats.mean, np.nanmean(v64, axis=0), rtol=1e-12)
