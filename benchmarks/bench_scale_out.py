@@ -7,6 +7,8 @@
 * ``stream``: simulated SNPs written as a PLINK ``.bed`` under ``--dir``, then one pass of statistics and one
   training epoch streamed from disk (int8 sample batches → standardised → SNP → gene sparse layer → phenotype), each
   size in a fresh process so its peak RSS is its own.
+* ``stats-one``: the statistics pass SNP block by SNP block on an existing ``.bed`` (``--budget-s`` stops it
+  early and projects the full pass from the SNPs done).
 * ``fit``: the estimator itself (``genomic_binn``: SNP → gene subnetwork → pathway → phenotype) fitted on a simulated
   ``.bed`` streamed (``fit(PlinkGenotypes, y)``) and in memory (``fit(read_genotypes(bed), y)``), each in a fresh
   process: seconds and peak RSS.
@@ -245,6 +247,32 @@ def stream_epoch(bed: Path, batch: int, snps_per_gene: int, log_every_s: float =
     return out
 
 
+def stats_pass(bed: Path, log_every_s: float = 0.0, budget_s: float | None = None,
+               max_bytes: int = 1 << 26) -> dict:
+    """The statistics pass SNP block by SNP block (``PlinkGenotypes.snp_blocks``: the file read sequentially once,
+    as ``PlinkGenotypes.statistics()`` and the streamed fit do); seconds, SNPs done and peak RSS. ``budget_s``
+    stops it early (its rate is measured on the SNPs done)."""
+    from binn_graph.genomic import GenotypeStatistics, PlinkGenotypes
+
+    with PlinkGenotypes(bed) as geno:
+        stats = GenotypeStatistics.empty(geno.snps)
+        start = last = time.perf_counter()
+        done = 0
+        for snps, block in geno.snp_blocks(max_bytes=max_bytes):
+            stats.add_block(block, snps)
+            done = snps.stop
+            now = time.perf_counter()
+            if budget_s is not None and now - start >= budget_s:
+                break
+            if log_every_s and now - last >= log_every_s:
+                last = now
+                _log("statistics (SNP blocks)", snps_done=done, snps=geno.n_snps, elapsed_s=now - start)
+        seconds = time.perf_counter() - start
+        n, m = geno.n_samples, geno.n_snps
+    return {"samples": n, "snps": m, "snps_done": done, "stats_s": seconds,
+            "projected_full_pass_s": seconds * m / max(done, 1), "peak_rss_gb": _peak_rss_gb()}
+
+
 def bench_stream(folder: Path, snps: int, samples: list[int], batch: int, snps_per_gene: int, keep: bool,
                  log_every_s: float = 0.0, pool_mb: int = 0, stats_budget_s: float | None = None) -> list:
     """Each size: write the .bed (timed), then stream it in a fresh process (its progress lines pass through to
@@ -373,6 +401,10 @@ def main(argv=None) -> None:
     fit_single.add_argument("--batch", type=int, default=128)
     fit_single.add_argument("--epochs", type=int, default=1)
     fit_single.add_argument("--snps-per-gene", type=int, default=50)
+    stats = sub.add_parser("stats-one")
+    stats.add_argument("bed", type=Path)
+    stats.add_argument("--log-every", type=float, default=0.0)
+    stats.add_argument("--budget-s", type=float, default=None)
     one = sub.add_parser("stream-one")
     one.add_argument("bed", type=Path)
     one.add_argument("--batch", type=int, default=256)
@@ -389,6 +421,8 @@ def main(argv=None) -> None:
                      args.pool_mb, args.stats_budget_s)
     elif args.part == "fit":
         bench_fit(args.dir, args.snps, args.samples, args.batch, args.epochs, args.snps_per_gene, args.modes)
+    elif args.part == "stats-one":
+        print(json.dumps(stats_pass(args.bed, args.log_every, args.budget_s)))
     elif args.part == "fit-one":
         print(json.dumps(fit_one(args.bed, args.mode, args.batch, args.epochs, args.snps_per_gene)))
     else:
