@@ -437,7 +437,8 @@ def add_parser(subparsers) -> None:
     coh.add_argument("--groups", help="CSV/TSV with columns sample and group; runs the differential test")
     coh.add_argument("--compare", nargs=2, metavar=("REFERENCE", "OTHER"),
                      help="the two groups to compare (needed with more than two; effects are OTHER − REFERENCE)")
-    coh.add_argument("--fasta", help="protein sequences, needed when peptides have no Start/End")
+    coh.add_argument("--fasta", help="protein sequences for peptides without Start/End (without it, such proteins are "
+                                    "fitted from the peptides alone: containment, unknown residues X)")
     coh.add_argument("--min-peptides", type=_positive_int, default=20,
                      help="fewest distinct quantified peptides of a protein in a sample to fit it (default 20)")
     coh.add_argument("--forms", choices=["sum", "keep"], default="sum",
