@@ -178,7 +178,8 @@ def subsystem_attribution(importance: pd.DataFrame, graph: KnowledgeGraph, X: pd
       reactions; fluxes directly);
     * ``share`` = ``importance`` ÷ the view's total input importance: how much of the view's attribution the
       subsystem's inputs, or fluxes no model can tell from them, account for;
-    * ``rank`` (per view): by ``share``, ties broken by fewer ``coupled_sets`` (the most specific subsystem first).
+    * ``rank`` (per view): by ``share``, ties broken by fewer ``coupled_sets`` (the most specific subsystem first);
+      subsystems equal in both share a rank (the data cannot order them).
 
     A phenotype planted on one subsystem's fluxes gives that subsystem ``share`` ≈ 1; a subsystem that holds only part
     of the coupled sets gets the part. Also reported: ``inputs`` (member inputs of the view present in the table),
@@ -214,14 +215,17 @@ def subsystem_attribution(importance: pd.DataFrame, graph: KnowledgeGraph, X: pd
         table["node_importance"] = pathways["importance"].reindex(table.index).to_numpy()
         table["member_z"] = pathways["member_z"].reindex(table.index).to_numpy() if "member_z" in pathways else np.nan
         table = table.sort_values(["share", "coupled_sets"], ascending=[False, True])
-        table["rank"] = np.arange(1, len(table) + 1)
+        keys = np.column_stack([table["share"].round(12).to_numpy(), table["coupled_sets"].to_numpy()])
+        tied = np.r_[False, (keys[1:] == keys[:-1]).all(axis=1)]  # equal share and sets: equal rank
+        table["rank"] = np.maximum.accumulate(np.where(tied, 0, np.arange(1, len(table) + 1)))
         table.insert(0, "view", view)
         rows.append(table)
     if not rows:
         raise ParameterError("the importance table has no flux or gene input rows; explain a model of "
                              "metabolic_binn_graph with input_type 'flux' and/or 'gene'")
     out = pd.concat(rows).rename_axis("subsystem").reset_index()
-    names = graph.nodes("pathway").set_index("id")["name"]
+    nodes = graph.nodes("pathway").set_index("id")
+    names = nodes["name"] if "name" in nodes.columns else pd.Series(dtype=object)
     out.insert(2, "name", out["subsystem"].map(names).fillna(out["subsystem"]))
     return out[["view", "subsystem", "name", "inputs", "coupled_sets", "importance", "share", "node_importance",
                 "member_z", "rank"]]

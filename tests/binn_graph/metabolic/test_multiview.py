@@ -138,3 +138,21 @@ def test_subsystem_attribution_ranks_the_planted_subsystem_first(mitocore, seed)
     assert planted["rank"] == 1
     assert planted["share"] > 1.5 * flux["share"].iloc[1]  # first by a margin, not by a tie
     assert planted["node_importance"] == flux["node_importance"].max()  # the model routes through it too
+
+
+def test_subsystems_the_data_cannot_order_share_a_rank():
+    from binn_graph.metabolic.multiview import subsystem_attribution
+    from kg.graph import KnowledgeGraph
+
+    g = KnowledgeGraph()
+    g.add_nodes("pathway", ["subsystem:A", "subsystem:B", "subsystem:C"])
+    g.add_nodes("flux", ["flux:r1", "flux:r2", "flux:r3"])
+    g.add_edges(("flux", "member_of", "pathway"), ["flux:r1", "flux:r2", "flux:r3"],
+                ["subsystem:A", "subsystem:B", "subsystem:C"])
+    X = pd.DataFrame({"flux:r1": np.arange(10.0), "flux:r2": 2 * np.arange(10.0), "flux:r3": np.sin(np.arange(10))})
+    importance = pd.DataFrame({"node_type": ["flux"] * 3, "node_id": ["flux:r1", "flux:r2", "flux:r3"],
+                               "importance": [2.0, 1.0, 1.0]})
+    table = subsystem_attribution(importance, g, X).set_index("subsystem")
+    # r1 and r2 are coupled: A and B both carry that set (share 0.75) and cannot be told apart
+    assert table["rank"].to_dict() == {"subsystem:A": 1, "subsystem:B": 1, "subsystem:C": 3}
+    assert table.loc["subsystem:A", "share"] == table.loc["subsystem:B", "share"] == 0.75
