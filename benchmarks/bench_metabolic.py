@@ -4,6 +4,15 @@
     python benchmarks/bench_metabolic.py exp110 /work/shared/data/metabolic/amn --repeats 3 --folds 10
     python benchmarks/bench_metabolic.py amortised --train 1000 --test 300 --epochs 80
     python benchmarks/bench_metabolic.py multiview --samples 300
+    python benchmarks/bench_metabolic.py subsystems --samples 300 --sigma 1.0 --seeds 0 1 2 3 4
+    python benchmarks/bench_metabolic.py imat --time-limit 120
+    python benchmarks/bench_metabolic.py cvxpylayers --batch 64 --repeats 3 --models textbook mitocore
+
+``cvxpylayers``: the Euclidean projection onto ``{S v = 0, lb ≤ v ≤ ub}`` as a cvxpylayers layer (its default
+diffcp/SCS path; cvxpylayers is a benchmark-only dependency, not one of the package) against
+:class:`MassBalance` (``v = u N Nᵀ``: the projection onto ``S v = 0`` only, bounds left to the penalty), on the same
+batch of perturbed pFBA fluxes: forward and backward time per batch, max ``|S v|``, max bound excursion, and the
+distance to the exact projection (cvxpy + Clarabel at tight tolerance, solved per sample).
 
 ``batch``: iJO1366 (shipped with cobrapy), random log-normal expression for every gene, E-Flux bound scaling + pFBA.
 binn-graph's :func:`condition_fluxes` solves all ``--samples``; the naive loop (``with model:`` set every scaled
@@ -235,6 +244,154 @@ def bench_multiview(n_samples: int, seed: int = 0) -> None:
           f"{rank(imp_early)}; importance by view: gene {views.get('gene', 0):.2f}, flux {views.get('flux', 0):.2f} |")
 
 
+def bench_subsystems(n_samples: int, sigma: float, seeds: list[int], epochs: int = 300) -> None:
+    """Subsystem-level attribution on the simulated MitoCore study: the planted subsystem's rank per seed and split.
+
+    Per seed: simulate (``sigma``), a seed-dependent 75/25 split, the flux view alone and early fusion (gene + flux)
+    at the default weight decay; :func:`subsystem_attribution` of integrated gradients on the held-out rows.
+    """
+    from sklearn.metrics import r2_score
+
+    from binn_graph import BINNRegressor, explain
+    from binn_graph.metabolic import as_cobra_model
+    from binn_graph.metabolic.multiview import (
+        flux_columns,
+        metabolic_binn_graph,
+        simulate_multiview,
+        subsystem_attribution,
+    )
+    from kg.datasets import data_path
+
+    model = as_cobra_model(data_path("metabolic/mitocore_v1.01.xml.gz"), require_objective=False)
+    model.objective = "OF_ATP_MitoCore"
+    graph = metabolic_binn_graph(model)
+    print("| seed | planted (varying reactions; equivalent subsystems) | model | held-out R² | rank by share "
+          "(flux view) | share (next best) | rank by the node's own importance | gene-view rank |")
+    print("|---|---|---|---|---|---|---|---|")
+    for seed in seeds:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            sim = simulate_multiview(model, n_samples, sigma=sigma, random_state=seed)
+        fluxes = sim["fluxes"].loc[:, sim["fluxes"].std() > 1e-6 * (1 + sim["fluxes"].abs().max())]
+        X = pd.concat([sim["expression"], flux_columns(fluxes)], axis=1)
+        y = sim["y"]
+        order = np.random.default_rng(seed).permutation(len(y))
+        n_train = int(0.75 * len(y))
+        train, test = X.index[order[:n_train]], X.index[order[n_train:]]
+        flux_cols = [c for c in X.columns if c.startswith("flux:")]
+        for name, input_type, cols in (("flux view", "flux", flux_cols), ("early fusion", ["gene", "flux"],
+                                                                         list(X.columns))):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                est = BINNRegressor(graph, input_type=input_type, max_epochs=epochs, patience=50,
+                                    random_state=seed).fit(X.loc[train, cols], y[train])
+                table = subsystem_attribution(explain(est, X.loc[test, cols], method="integrated_gradients"),
+                                              graph, X[flux_cols])
+            flux = table[table["view"] == "flux"].set_index("subsystem")
+            gene = table[table["view"] == "gene"].set_index("subsystem")
+            p = sim["pathway"]
+            node_rank = int((flux["node_importance"] > flux.loc[p, "node_importance"]).sum() + 1)
+            gene_rank = f"{gene.loc[p, 'rank']} of {len(gene)}" if p in gene.index else ""
+            n_tied = int((flux["rank"] == flux.loc[p, "rank"]).sum()) - 1
+            tie = f" (tied with {n_tied})" if n_tied else ""
+            print(f"| {seed} | {p.removeprefix('subsystem:')} ({len(sim['reactions'])}; {len(sim['equivalent'])}) "
+                  f"| {name} | {r2_score(y[test], est.predict(X.loc[test, cols])):.3f} | "
+                  f"{flux.loc[p, 'rank']} of {len(flux)}{tie} | {flux.loc[p, 'share']:.2f} "
+                  f"({flux['share'].drop(p).max():.2f}) | {node_rank} | {gene_rank} |", flush=True)
+
+
+def bench_imat(time_limit: float, samples: int = 3) -> None:
+    """Seconds per iMAT sample (one MILP each) on textbook and iJO1366, random log-normal expression."""
+    from cobra.io import load_model
+
+    from binn_graph.metabolic import condition_fluxes
+
+    for name in ("textbook", "iJO1366"):
+        model = load_model(name)
+        genes = [g.id for g in model.genes]
+        expression = pd.DataFrame(np.random.default_rng(0).lognormal(size=(samples, len(genes))), columns=genes,
+                                  index=[f"s{i}" for i in range(samples)])
+        start = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fluxes = condition_fluxes(model, expression, method="imat", time_limit=time_limit)
+        total = time.perf_counter() - start
+        table = fluxes.attrs["imat"]
+        print(f"{name}: {len(model.reactions)} reactions, {total:.1f} s for {samples} samples; per sample MILP "
+              f"{table['seconds'].round(2).tolist()} s, status {fluxes.attrs['status'].tolist()}, gap "
+              f"{table['gap'].round(4).tolist()}, agreement {table['agreement'].tolist()} of high+low "
+              f"{(table['high'] + table['low']).tolist()}")
+
+
+def bench_cvxpylayers(batch: int, repeats: int, models: list[str]) -> None:
+    """cvxpylayers projection layer vs MassBalance on textbook / MitoCore; prints one table row per model and layer."""
+    import cvxpy as cp
+    import scipy.sparse as sp
+    import torch
+    from cobra.io import load_model
+    from cvxpylayers.torch import CvxpyLayer
+
+    from binn_graph.metabolic import StoichiometricModel, as_cobra_model
+    from binn_graph.metabolic.layer import MassBalance
+    from kg.datasets import data_path
+
+    print("| model (reactions × metabolites) | layer | forward ms/batch | backward ms/batch | max abs(S·v) | "
+          "max bound excursion | rel. distance to the exact projection |")
+    print("|---|---|---|---|---|---|---|")
+    for name in models:
+        if name == "mitocore":
+            cobra_model = as_cobra_model(data_path("metabolic/mitocore_v1.01.xml.gz"), require_objective=False)
+            cobra_model.objective = "OF_ATP_MitoCore"
+        else:
+            cobra_model = load_model(name)
+        sm = StoichiometricModel.from_cobra(cobra_model)
+        n_met, n = sm.S.shape
+        lb = np.clip(sm.lb, -1000, 1000)
+        ub = np.clip(sm.ub, -1000, 1000)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            v0 = condition_fluxes(cobra_model, method="fba").to_numpy()[0]
+        rng = np.random.default_rng(0)
+        u = v0[None, :] + rng.normal(scale=1.0 + 0.1 * np.abs(v0), size=(batch, n))  # a network's raw output
+        # exact projection per sample (reference)
+        x = cp.Variable(n)
+        target = cp.Parameter(n)
+        S = sp.csr_matrix(sm.S)
+        reference_problem = cp.Problem(cp.Minimize(cp.sum_squares(x - target)), [S @ x == 0, x >= lb, x <= ub])
+        reference = np.empty_like(u)
+        for i in range(batch):
+            target.value = u[i]
+            reference_problem.solve(solver=cp.CLARABEL, tol_gap_abs=1e-10, tol_gap_rel=1e-10, tol_feas=1e-10)
+            reference[i] = x.value
+        # cvxpylayers
+        layer = CvxpyLayer(reference_problem, parameters=[target], variables=[x])
+        balance = MassBalance(sm.S, lb, ub)
+
+        def run_cvx(t):
+            return layer(t)[0]
+
+        def run_balance(t):
+            return balance.project(t)
+
+        for label, fn in (("cvxpylayers (diffcp + SCS)", run_cvx), ("MassBalance (null-space projection)",
+                                                                    run_balance)):
+            fwd, bwd = [], []
+            for _ in range(repeats):
+                t = torch.tensor(u, dtype=torch.float64, requires_grad=True)
+                start = time.perf_counter()
+                v = fn(t)
+                fwd.append(time.perf_counter() - start)
+                start = time.perf_counter()
+                (v ** 2).sum().backward()
+                bwd.append(time.perf_counter() - start)
+            values = v.detach().numpy()
+            residual = np.abs(S @ values.T).max()
+            excursion = max(float(np.maximum(lb - values, 0).max()), float(np.maximum(values - ub, 0).max()))
+            distance = np.median(np.linalg.norm(values - reference, axis=1) / np.linalg.norm(reference, axis=1))
+            print(f"| {name} ({n} × {n_met}), batch {batch} | {label} | {1e3 * min(fwd):.3g} | {1e3 * min(bwd):.3g} | "
+                  f"{residual:.1e} | {excursion:.2e} | {distance:.2e} |", flush=True)
+
+
 def main(argv=None) -> None:
     """Command line: ``batch`` or ``exp110``."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -255,9 +412,26 @@ def main(argv=None) -> None:
     a.add_argument("--epochs", type=int, default=80)
     mv = sub.add_parser("multiview")
     mv.add_argument("--samples", type=int, default=300)
+    ss = sub.add_parser("subsystems")
+    ss.add_argument("--samples", type=int, default=300)
+    ss.add_argument("--sigma", type=float, default=1.0)
+    ss.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    cv = sub.add_parser("cvxpylayers")
+    cv.add_argument("--batch", type=int, default=64)
+    cv.add_argument("--repeats", type=int, default=3)
+    cv.add_argument("--models", nargs="+", default=["textbook", "mitocore"])
+    im = sub.add_parser("imat")
+    im.add_argument("--time-limit", type=float, default=120.0)
+    im.add_argument("--samples", type=int, default=3)
     args = parser.parse_args(argv)
     if args.what == "multiview":
         bench_multiview(args.samples)
+    elif args.what == "subsystems":
+        bench_subsystems(args.samples, args.sigma, args.seeds)
+    elif args.what == "cvxpylayers":
+        bench_cvxpylayers(args.batch, args.repeats, args.models)
+    elif args.what == "imat":
+        bench_imat(args.time_limit, args.samples)
     elif args.what == "batch":
         bench_batch(args.samples, args.naive)
     elif args.what == "amortised":
