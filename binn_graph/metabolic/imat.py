@@ -132,7 +132,9 @@ def imat_fluxes(sm: StoichiometricModel, activity: np.ndarray, lb: np.ndarray, u
     (fluxes, status, info)
         Fluxes samples × reactions (NaN rows where no solution), one status per sample, and a per-sample table:
         ``agreement`` (reactions agreeing with their expression), ``high``, ``low`` (set sizes), ``theta_low``,
-        ``theta_high``, ``gap`` (relative MIP gap) and ``seconds``.
+        ``theta_high``, ``gap`` (relative MIP gap), ``seconds`` and ``parsimonious`` (whether the returned fluxes are
+        the fixed-state ``min Σ|v|`` solution; False without ``pfba``, or where that LP failed on round-off at the
+        ``ε`` bounds and the MILP's own fluxes were kept).
     """
     n_samples, n = activity.shape
     finite_bounds = np.abs(np.concatenate([sm.lb, sm.ub]))
@@ -149,7 +151,7 @@ def imat_fluxes(sm: StoichiometricModel, activity: np.ndarray, lb: np.ndarray, u
     for i in range(n_samples):
         high, low, lo, hi = imat_sets(activity[i], thresholds, quantiles)
         record = {"agreement": np.nan, "high": int(high.sum()), "low": int(low.sum()), "theta_low": lo,
-                  "theta_high": hi, "gap": np.nan, "seconds": 0.0}
+                  "theta_high": hi, "gap": np.nan, "seconds": 0.0, "parsimonious": False}
         rows.append(record)
         if skip is not None and skip[i]:
             statuses.append("skipped")
@@ -173,10 +175,9 @@ def imat_fluxes(sm: StoichiometricModel, activity: np.ndarray, lb: np.ndarray, u
                 lo_i[on_f] = np.maximum(lo_i[on_f], epsilon)
                 up_i[on_b] = np.minimum(up_i[on_b], -epsilon)
                 lo_i[zero] = up_i[zero] = 0.0
-                v2, s2 = second.second_stage(lo_i, up_i, -np.inf)
-                if v2 is None:  # round-off at the ε bounds: fall back to the MILP's own fluxes
-                    v2 = v
-                v = v2
+                v2, _ = second.second_stage(lo_i, up_i, -np.inf)
+                record["parsimonious"] = v2 is not None  # False: round-off at the ε bounds, the MILP's own v kept
+                v = v if v2 is None else v2
             fluxes[i] = v
         record["seconds"] = time.perf_counter() - start
         statuses.append(status)

@@ -77,6 +77,7 @@ def test_imat_agreement_is_the_count_of_agreeing_reactions(textbook):
             agree = int((np.abs(v[high]) >= 1.0 - 1e-6).sum() + (np.abs(v[low]) <= 1e-6).sum())
             assert agree == milp.attrs["imat"].loc[sample, "agreement"]  # the parsimonious pass keeps every state
         assert milp.attrs["imat"].loc[sample, "gap"] <= 1e-4
+        assert fixed.attrs["imat"].loc[sample, "parsimonious"] and not milp.attrs["imat"].loc[sample, "parsimonious"]
         # parsimony: the fixed-state pFBA flux is no larger in Σ|v| than the MILP's own solution
         assert np.abs(fixed.loc[sample]).sum() <= np.abs(milp.loc[sample]).sum() + 1e-6
 
