@@ -4,7 +4,11 @@
 quantified peptides and fits them all in batched calls of :func:`~binn_graph.degradation.fit` (their disjoint union
 is one batch). A protein's graphs are built on one sequence shared by all samples: its FASTA sequence where given,
 else the :func:`~binn_graph.degradation.graph.pseudo_sequence` of every sample's placed peptides (so P1/P1′
-residues come from the peptides and their flanks, ``X`` where nothing shows them). Per sample × protein it reports:
+residues come from the peptides and their flanks, ``X`` where nothing shows them), and where neither exists the graph
+comes from the peptides alone (:func:`~binn_graph.degradation.graph.build_graph_from_peptides`: containment, the
+root an unobserved precursor). The batches (``batch_size`` graph nodes each) are tasks of
+:func:`~binn_graph.parallel.run_tasks` (``n_jobs``; identical results for any ``n_jobs``), and ``device`` says where
+the GD epochs run. Per sample × protein it reports:
 
 * ``proteins``: hidden activity (total non-root inflow per unit of non-root abundance) of the fitted flow, with its
   feasible range over every mass-conserving flow (two LPs over the whole batch: the LP separates by graph, so one
