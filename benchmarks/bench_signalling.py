@@ -65,7 +65,8 @@ def rewired(graph, seed: int):
 
 def _estimator(graph, args, seed):
     return SignalingNetwork(graph, max_epochs=args.epochs, lr=args.lr, batch_size=args.batch_size,
-                            max_iter=args.max_iter, random_state=seed)
+                            max_iter=args.max_iter, spectral_limit=getattr(args, "spectral_limit", None),
+                            random_state=seed)
 
 
 def cmd_cv(args) -> None:
@@ -467,6 +468,8 @@ def main(argv=None) -> None:
     cv.add_argument("--batch-size", type=int, default=5)
     cv.add_argument("--max-iter", type=int, default=150)
     cv.add_argument("--rewired", action="store_true")
+    cv.add_argument("--spectral-limit", type=float, default=None,
+                    help="SignalingNetwork(spectral_limit=...) for every graph (PKN and rewired alike)")
     cv.add_argument("--out")
     sp = sub.add_parser("speed")
     sp.add_argument("--data", required=True)

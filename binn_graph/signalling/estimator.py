@@ -114,6 +114,11 @@ class SignalingNetwork(RegressorMixin, BaseEstimator):
     spectral_every:
         Steps between full eigenvalue solves for the penalty; in between, the last eigenpair is tracked by one power
         step and a Rayleigh quotient (1: solve at every step, as LEMBAS does).
+    spectral_limit:
+        Hard limit on the Jacobian's spectral radius of the fitted model (``None``: none, the penalty alone). After
+        training, while the largest radius over the training samples' steady states exceeds it, the weights are
+        scaled by ``spectral_limit / radius`` (at most 10 rounds). A radius just below 1 converges too slowly for
+        ``max_iter``; this keeps every fitted model, on any graph, at a radius the iteration can settle.
     prescale:
         Radius of ``W`` the initial weights are scaled to (``None``: no scaling).
     weight_decay:
@@ -172,6 +177,7 @@ class SignalingNetwork(RegressorMixin, BaseEstimator):
         "spectral_penalty": [Interval(Real, 0, None, closed="left")],
         "spectral_target": [Interval(Real, 0, 1, closed="neither")],
         "spectral_every": [Interval(Integral, 1, None, closed="left")],
+        "spectral_limit": [Interval(Real, 0, 1, closed="neither"), None],
         "prescale": [Interval(Real, 0, None, closed="neither"), None],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "state_penalty": [Interval(Real, 0, None, closed="left")],
@@ -188,7 +194,8 @@ class SignalingNetwork(RegressorMixin, BaseEstimator):
                  *, relation: str = "regulates", input_gain: float = 3.0, projection_gain: float = 1.2,
                  leak: float = 0.01, max_iter: int = 150, tol: float = 1e-6, max_epochs: int = 200,
                  batch_size: int = 5, lr: float = 2e-3, sign_penalty: float = 0.1, spectral_penalty: float = 1e-3,
-                 spectral_target: float = 0.9, spectral_every: int = 10, prescale: float | None = 0.7, weight_decay: float = 1e-6,
+                 spectral_target: float = 0.9, spectral_every: int = 10, spectral_limit: float | None = None,
+                 prescale: float | None = 0.7, weight_decay: float = 1e-6,
                  state_penalty: float = 1e-5, noise: float = 1e-3, warm_start: bool = True, strict: bool = False,
                  random_state: int | None = None, n_threads: int | None = 1, device: str = "cpu",
                  verbose: bool = False) -> None:
@@ -208,6 +215,7 @@ class SignalingNetwork(RegressorMixin, BaseEstimator):
         self.spectral_penalty = spectral_penalty
         self.spectral_target = spectral_target
         self.spectral_every = spectral_every
+        self.spectral_limit = spectral_limit
         self.prescale = prescale
         self.weight_decay = weight_decay
         self.state_penalty = state_penalty
@@ -335,6 +343,8 @@ class SignalingNetwork(RegressorMixin, BaseEstimator):
             finally:
                 if device.type != "cpu":
                     self.model_.to_device(torch.device("cpu"))
+            if self.spectral_limit is not None:
+                self._limit_radius(X[inputs])
             self.spectral_radius_ = self._radius_over(X[inputs])
         return self
 
@@ -407,6 +417,23 @@ class SignalingNetwork(RegressorMixin, BaseEstimator):
     def _violations(self) -> int:
         w, s = self.model_.weight.detach(), self.model_.signs
         return int((((s > 0) & (w < 0)) | ((s < 0) & (w > 0))).sum())
+
+    def _limit_radius(self, X: pd.DataFrame) -> None:
+        """Scale the weights down until the largest Jacobian radius over the samples' steady states is at most
+        ``spectral_limit`` (states that do not settle within ``max_iter`` are used as they are)."""
+        info = self.model_.info
+        info.strict = False
+        try:
+            for _ in range(10):
+                rho = self._radius_over(X)
+                if rho <= self.spectral_limit:
+                    break
+                with torch.no_grad():
+                    self.model_.weight.mul_(self.spectral_limit / rho)
+                self.report_.add("signalling", "note", f"weights scaled by {self.spectral_limit / rho:.4f} to bring "
+                                 f"the spectral radius {rho:.4f} to spectral_limit", 1)
+        finally:
+            info.strict = True
 
     def _radius_over(self, X: pd.DataFrame) -> float:
         u = torch.as_tensor(X.to_numpy(), dtype=torch.float64)

@@ -178,3 +178,20 @@ def test_cuda_fit_matches_the_cpu_fit():
     assert torch.allclose(gpu.model_.weight, cpu.model_.weight, atol=1e-8)
     assert np.allclose(gpu.predict(X), cpu.predict(X), atol=1e-8)
     assert gpu.predict(X, knockout=["K1"]).shape == (20, 3)
+
+
+def test_spectral_limit_scales_a_nonconverging_fit_into_a_converging_one():
+    X, Y = _planted(n=30)
+    params = {**FAST, "spectral_penalty": 0.0, "prescale": 0.95}  # no radius control: the fit ends near radius 1
+    loose = SignalingNetwork(_graph(), **params)
+    with pytest.raises(SteadyStateError, match="spectral radius"):
+        loose.fit(X, Y)
+    limited = SignalingNetwork(_graph(), **params, spectral_limit=0.9).fit(X, Y)
+    assert limited.spectral_radius_ <= 0.9 + 1e-9
+    assert limited.history_["loss"].equals(loose.history_["loss"])  # training itself is unchanged
+    ratio = (limited.model_.weight / loose.model_.weight).detach()
+    assert torch.allclose(ratio, ratio[0].expand_as(ratio)) and 0.5 < float(ratio[0]) < 1  # only scaled down
+    assert any("spectral_limit" in str(e) for e in limited.report_.entries)
+    limited.predict(X)  # and the fitted model reaches its steady states
+    with pytest.raises(ParameterError, match="spectral_limit"):
+        SignalingNetwork(_graph(), spectral_limit=1.2).fit(X, Y)
