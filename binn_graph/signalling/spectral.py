@@ -65,13 +65,27 @@ class SpectralRadius:
         self._v = None
         self._u = None
         self._pair = None  # (v, u) complex eigenvectors of the last full solve
+        self._templates = None  # (targets, order, W pattern, order_t, W^T pattern): built once, values refilled
+
+    def _matrices(self, weight: np.ndarray, d: np.ndarray | None) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+        """``D W`` and its transpose (the same values as :func:`_jacobian`), refilling CSR matrices built once
+        instead of constructing and validating two new ones per call."""
+        if self._templates is None:
+            st = self.structure
+            ones = np.ones(len(st.targets), dtype=np.float64)
+            self._templates = (st.targets.cpu().numpy(), st.order.cpu().numpy(), _jacobian(st, ones, None),
+                               st.order_t.cpu().numpy(), _jacobian(st, ones, None, transpose=True))
+        targets, order, J, order_t, JT = self._templates
+        values = weight if d is None else weight * d[targets]
+        J.data = values[order]
+        JT.data = values[order_t]
+        return J, JT
 
     def _track(self, weight: np.ndarray, d: np.ndarray | None):
         """One power step on the last eigenvectors and the two-sided Rayleigh quotient (no ARPACK call); None when
         the tracked pair is no longer an eigenpair (relative residual above 5 %) or is ill-conditioned."""
         v, u = self._pair
-        J = _jacobian(self.structure, weight, d)
-        JT = _jacobian(self.structure, weight, d, transpose=True)
+        J, JT = self._matrices(weight, d)
         v, u = J @ v, JT @ u
         nv, nu = np.linalg.norm(v), np.linalg.norm(u)
         if not (np.isfinite(nv) and np.isfinite(nu)) or nv == 0 or nu == 0:
@@ -88,8 +102,9 @@ class SpectralRadius:
         return lam, v, u
 
     def _solve(self, weight: np.ndarray, d: np.ndarray | None):
-        lam, v = _dominant(_jacobian(self.structure, weight, d), self._v, self.tol)
-        mu, u = _dominant(_jacobian(self.structure, weight, d, transpose=True), self._u, self.tol)
+        J, JT = self._matrices(weight, d)
+        lam, v = _dominant(J, self._v, self.tol)
+        mu, u = _dominant(JT, self._u, self.tol)
         if abs(mu - lam) > abs(mu - np.conj(lam)):
             u = np.conj(u)
         # warm starts for the next call (ARPACK takes a real start vector)

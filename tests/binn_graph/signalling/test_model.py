@@ -156,3 +156,17 @@ def test_nonconvergence_raises_with_the_radius_hint():
         m.bias.fill_(0.4)
     with pytest.raises(SteadyStateError, match="spectral radius"):
         m(torch.tensor([[1.0]], dtype=torch.float64))
+
+
+def test_refilled_jacobians_equal_freshly_built_ones():
+    from binn_graph.signalling.spectral import SpectralRadius, _jacobian
+
+    m = _module()
+    radius = SpectralRadius(m.structure)
+    rng = np.random.default_rng(0)
+    for d in (None, rng.uniform(0.1, 1, m.n_nodes), rng.uniform(0.1, 1, m.n_nodes)):  # refilled between calls
+        w = rng.normal(size=len(m.signs))
+        J, JT = radius._matrices(w, d)
+        assert np.array_equal(J.toarray(), _jacobian(m.structure, w, d).toarray())
+        assert np.array_equal(JT.toarray(), _jacobian(m.structure, w, d, transpose=True).toarray())
+        assert np.array_equal(JT.toarray(), J.toarray().T)
