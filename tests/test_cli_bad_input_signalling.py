@@ -89,6 +89,8 @@ CASES = [
     ("knockout-nothing", "signalling knockout --run {run} --inputs {x}", ["--node"]),
     ("clamp-syntax", "signalling knockout --run {run} --inputs {x} --clamp R1", ["ID=VALUE"]),
     ("clamp-value", "signalling knockout --run {run} --inputs {x} --clamp R1=big", ["must be a number"]),
+    ("spectral-limit-range", "signalling fit --network {net} --inputs {x} --outputs {y} --out {dir}/r6 "
+     "--spectral-limit 1.5", ["spectral_limit"]),
 ]
 
 
@@ -103,3 +105,16 @@ def test_bad_input_gives_one_error_line(argv, expected, files, capsys):
     message = next(line for line in err.splitlines() if line.startswith("binn-graph: error:"))
     for text in expected:
         assert text in message, (text, message)
+
+
+def test_fit_with_a_spectral_limit_and_device_auto(files, tmp_path, capsys):
+    run = tmp_path / "run"
+    assert main(["signalling", "fit", "--network", files["net"], "--inputs", files["x"], "--outputs", files["y"],
+                 "--out", str(run), "--epochs", "5", "--lr", "0.02", "--spectral-limit", "0.3", "--device",
+                 "auto"]) == 0
+    with open(run / "summary.json") as handle:
+        assert 0 < json.load(handle)["spectral_radius"] <= 0.3 + 1e-9
+    with open(f"{files['run']}/summary.json") as handle:  # the same fit without the limit ends above it
+        assert json.load(handle)["spectral_radius"] > 0.3
+    report = pd.read_csv(run / "report.tsv", sep="\t")
+    assert report["what"].str.contains("spectral_limit").any()

@@ -52,7 +52,8 @@ def _fit(args: argparse.Namespace) -> None:
     X = read_matrix(args.inputs)
     y = read_matrix(args.outputs)
     model = SignalingNetwork(graph, max_epochs=args.epochs, lr=args.lr, batch_size=args.batch_size,
-                             strict=args.strict, random_state=args.seed)
+                             strict=args.strict, spectral_limit=args.spectral_limit, device=args.device,
+                             random_state=args.seed)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         model.fit(X, y)
@@ -134,6 +135,11 @@ def add_parser(sub) -> None:
                      help=f"samples (conditions) per optimiser step (default {defaults['batch_size']})")
     fit.add_argument("--seed", type=int, default=0, help="random seed of the weights and batches (default 0)")
     fit.add_argument("--strict", action="store_true", help="refuse input/output ids that are not network nodes")
+    fit.add_argument("--spectral-limit", type=float, default=None,
+                     help="after training, scale the weights until the Jacobian's spectral radius over the training "
+                          "samples is at most this (0-1; default: no limit, the penalty alone)")
+    fit.add_argument("--device", choices=["cpu", "cuda", "auto"], default="cpu",
+                     help="where to train: cpu (default), cuda, or auto (CUDA where available)")
     fit.set_defaults(func=_fit)
     predict = commands.add_parser("predict", help="outputs of a fitted run for new inputs")
     predict.add_argument("--run", required=True, help="run directory written by signalling fit")
