@@ -12,15 +12,19 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
+import tempfile
+from contextlib import contextmanager
 from os import PathLike
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 import pandas as pd
 
 from .errors import DataValidationError
 
-__all__ = ["read_matrix", "read_target", "check_orientation", "input_record", "fingerprint", "write_run_config",
+__all__ = ["read_matrix", "atomic_output", "read_target", "check_orientation", "input_record", "fingerprint", "write_run_config",
            "read_run_config", "run_input", "ORIENTATION"]
 
 logger = logging.getLogger(__name__)
@@ -233,3 +237,23 @@ def run_input(config: dict, key: str, run: str | PathLike, *, hint: str) -> Path
                        f"match the trained model")
     return found
 
+
+@contextmanager
+def atomic_output(path: str | PathLike, mode: str = "wb") -> Iterator:
+    """Open a temporary file beside ``path`` for writing; on success it replaces ``path`` in one step.
+
+    On any exception (including ``KeyboardInterrupt``) the temporary file is removed and ``path`` is untouched, so
+    a reader never sees a half-written output.
+    """
+    target = Path(path)
+    handle, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
+    umask = os.umask(0o022)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # the permissions of a plainly opened file, not mkstemp's 0600
+    try:
+        with os.fdopen(handle, mode) as out:
+            yield out
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

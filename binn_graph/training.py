@@ -53,6 +53,7 @@ from torch import Tensor, nn
 
 from ._progress import progress
 from .errors import BINNError, CheckpointError
+from .io import atomic_output
 
 __all__ = ["Trainer", "TrainingHistory", "save_checkpoint", "load_checkpoint", "CHECKPOINT_VERSION",
            "DistributedContext", "DistributedSettingsError", "distributed_context", "is_main_process",
@@ -386,11 +387,9 @@ def save_checkpoint(path: str | PathLike, model: nn.Module, spec: dict) -> None:
     """Save weights plus a plain-data spec (architecture, config, preprocessing): no pickled objects.
 
     In a distributed run only rank 0 writes (:func:`is_main_process`). The file is written completely or not at
-    all (:func:`binn_graph.genomic.atomic_output`): an interrupted save leaves any earlier checkpoint untouched and no
+    all (:func:`binn_graph.io.atomic_output`): an interrupted save leaves any earlier checkpoint untouched and no
     partial file.
     """
-    from .genomic.streaming import atomic_output
-
     if not is_main_process():
         return
     payload = {"version": CHECKPOINT_VERSION, "state_dict": model.state_dict(), "spec": spec}

@@ -11,8 +11,8 @@ scaled) with those training statistics. :class:`StreamedInputs` is the row sourc
 
 A ``.bed`` whose size disagrees with the sample count of its ``.fam`` and the SNP count of its ``.bim`` is refused
 naming the three files (a truncated copy or a mismatched ``.fam`` would otherwise shift every genotype).
-:func:`atomic_output` writes an output file completely or not at all, so an interrupted streaming run leaves no
-half-written file behind.
+:func:`~binn_graph.io.atomic_output` writes an output file completely or not at all, so an interrupted streaming
+run leaves no half-written file behind.
 
 Example
 -------
@@ -24,10 +24,7 @@ Example
 
 from __future__ import annotations
 
-import os
-import tempfile
 import zlib
-from contextlib import contextmanager
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
@@ -38,6 +35,7 @@ import pandas as pd
 import torch
 
 from ..errors import DataValidationError
+from ..io import atomic_output
 
 __all__ = ["PlinkGenotypes", "GenotypeStatistics", "StreamedInputs", "atomic_output", "bed_size", "MISSING"]
 
@@ -59,27 +57,6 @@ def bed_size(n_samples: int, n_snps: int) -> int:
 def _count_lines(path: Path) -> int:
     with open(path, "rb") as handle:
         return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
-
-
-@contextmanager
-def atomic_output(path: str | PathLike, mode: str = "wb") -> Iterator:
-    """Open a temporary file beside ``path`` for writing; on success it replaces ``path`` in one step.
-
-    On any exception (including ``KeyboardInterrupt``) the temporary file is removed and ``path`` is untouched, so
-    a reader never sees a half-written output.
-    """
-    target = Path(path)
-    handle, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
-    umask = os.umask(0o022)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # the permissions of a plainly opened file, not mkstemp's 0600
-    try:
-        with os.fdopen(handle, mode) as out:
-            yield out
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _sums(block: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
