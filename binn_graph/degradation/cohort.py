@@ -377,12 +377,7 @@ def _site_tables(chunk, batch, start, end, flow, sample, protein):
         ok &= residue != "X"
         parts.append(pd.DataFrame({"graph": graph[ok], "kind": kind[ok], "position": POSITIONS[p],
                                    "residue": residue[ok], "weight": f[ok]}))
-    spec = pd.concat(parts, ignore_index=True).groupby(["graph", "kind", "position", "residue"], as_index=False,
-                                                       sort=False)["weight"].sum()
-    gi = spec["graph"].to_numpy()
-    spec.insert(0, "protein", protein[gi])
-    spec.insert(0, "sample", sample[gi])
-    return sites.drop(columns="graph"), spec.drop(columns="graph")
+    return sites.drop(columns="graph"), _residue_weights(parts, sample, protein)
 
 
 def _context_tables(chunk, batch, flow, sample, protein):
@@ -411,12 +406,17 @@ def _context_tables(chunk, batch, flow, sample, protein):
         ok = residue != "X"
         parts.append(pd.DataFrame({"graph": graph[ok], "kind": kind[ok], "position": POSITIONS[p],
                                    "residue": residue[ok], "weight": f[ok]}))
+    return sites, _residue_weights(parts, sample, protein)
+
+
+def _residue_weights(parts: list[pd.DataFrame], sample: np.ndarray, protein: np.ndarray) -> pd.DataFrame:
+    """Flow-weighted residues summed per (graph, kind, position, residue), labelled by sample and protein."""
     spec = pd.concat(parts, ignore_index=True).groupby(["graph", "kind", "position", "residue"], as_index=False,
                                                        sort=False)["weight"].sum()
     gi = spec["graph"].to_numpy()
     spec.insert(0, "protein", protein[gi])
     spec.insert(0, "sample", sample[gi])
-    return sites, spec.drop(columns="graph")
+    return spec.drop(columns="graph")
 
 
 def benjamini_hochberg(p) -> np.ndarray:
