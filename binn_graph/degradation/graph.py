@@ -289,13 +289,10 @@ def build_graph_from_peptides(peptides, protein_id: str = "protein", *, n_flank=
     nf = [flanks_n[first[p]] for p in kept]
     cf = [flanks_c[first[p]] for p in kept]
     n = len(kept)
-    contains = np.array([[i != j and kept[j] in kept[i] for j in range(n)] for i in range(n)], dtype=bool) \
-        .reshape(n, n)
+    contains = containment(kept)
     src, dst = np.nonzero(contains)
     if edges == "hasse" and len(src):
-        dag = nx.DiGraph(list(zip(src.tolist(), dst.tolist())))
-        dag.add_nodes_from(range(n))
-        pairs = np.array(sorted(nx.transitive_reduction(dag).edges()), dtype=int).reshape(-1, 2)
+        pairs = hasse_pairs(contains)
         src, dst = pairs[:, 0], pairs[:, 1]
     tops = np.arange(n) if edges == "closure" else np.flatnonzero(~contains.any(axis=0))
     rows, repeated = [], []
@@ -318,6 +315,28 @@ def build_graph_from_peptides(peptides, protein_id: str = "protein", *, n_flank=
                           "is_root": [True] + [False] * n, "observed": [False] + [True] * n})
     report.add("degradation", "kept", f"edges ({edges}; root = the unobserved precursor)", len(table))
     return DegradationGraph(protein_id, "", nodes, table, edges, report, placed=False)
+
+
+def containment(peptides: list[str], start=None, end=None) -> np.ndarray:
+    """``[n, n]`` boolean: peptide ``i`` contains peptide ``j`` (``i ≠ j``), by their ``start``/``end`` positions
+    where given, else as a substring (distinct peptides of one protein)."""
+    n = len(peptides)
+    if start is not None:
+        s, e = np.asarray(start, dtype=np.int64), np.asarray(end, dtype=np.int64)
+        contains = (s[:, None] <= s[None, :]) & (e[:, None] >= e[None, :])
+    else:
+        contains = np.array([[b in a for b in peptides] for a in peptides], dtype=bool).reshape(n, n)
+    np.fill_diagonal(contains, False)
+    return contains
+
+
+def hasse_pairs(contains: np.ndarray) -> np.ndarray:
+    """``[m, 2]`` (parent, child) rows of the transitive reduction of a containment matrix (one proteolytic step:
+    no other peptide lies between parent and child), sorted."""
+    src, dst = np.nonzero(contains)
+    dag = nx.DiGraph(list(zip(src.tolist(), dst.tolist())))
+    dag.add_nodes_from(range(len(contains)))
+    return np.array(sorted(nx.transitive_reduction(dag).edges()), dtype=int).reshape(-1, 2)
 
 
 def _flank(value):

@@ -25,13 +25,13 @@ pathways.
 
 from __future__ import annotations
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 
 from kg import KnowledgeGraph
 
 from ..errors import DataValidationError
+from .graph import containment, hasse_pairs
 
 __all__ = ["peptidome_graph", "PEPTIDE_RELATIONS", "fragment_id"]
 
@@ -45,17 +45,7 @@ def fragment_id(protein: str, peptide: str) -> str:
 
 def _hasse(peptides: list[str], start=None, end=None) -> list[tuple[int, int]]:
     """Hasse edges (parent index, child index) of containment among distinct peptides of one protein."""
-    n = len(peptides)
-    if start is not None:
-        s, e = np.asarray(start, dtype=np.int64), np.asarray(end, dtype=np.int64)
-        contains = (s[:, None] <= s[None, :]) & (e[:, None] >= e[None, :])
-    else:
-        contains = np.array([[b in a for b in peptides] for a in peptides], dtype=bool)
-    np.fill_diagonal(contains, False)
-    src, dst = np.nonzero(contains)
-    dag = nx.DiGraph(list(zip(src.tolist(), dst.tolist())))
-    dag.add_nodes_from(range(n))
-    return sorted(nx.transitive_reduction(dag).edges())
+    return [tuple(pair) for pair in hasse_pairs(containment(peptides, start, end)).tolist()]
 
 
 def peptidome_graph(peptidome: pd.DataFrame, pathways: pd.DataFrame | None = None,
