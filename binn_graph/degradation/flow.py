@@ -137,10 +137,13 @@ def _batch(graphs: list[DegradationGraph]) -> _Batch:
     return batch
 
 
-def _propagate(batch: _Batch, w: torch.Tensor) -> torch.Tensor:
-    inflow = torch.zeros(len(batch.ids), dtype=w.dtype)
-    inflow = inflow.index_fill(0, torch.as_tensor(batch.root), 1.0)
-    for sel, s, d in batch.steps:  # level by level: every source of a level is final before it is read
+def _propagate(batch: _Batch, w: torch.Tensor, steps=None, root: torch.Tensor | None = None) -> torch.Tensor:
+    """Inflow ``[N]`` of every node from transition probabilities ``w`` ``[E]`` (root inflow 1), on ``w``'s device;
+    ``steps``/``root`` are the batch's level steps and root positions already on that device (default: the
+    batch's CPU tensors)."""
+    inflow = torch.zeros(len(batch.ids), dtype=w.dtype, device=w.device)
+    inflow = inflow.index_fill(0, torch.as_tensor(batch.root) if root is None else root, 1.0)
+    for sel, s, d in (batch.steps if steps is None else steps):  # level by level: sources final before read
         inflow = inflow.index_add(0, d, inflow[s] * w[sel])
     return inflow
 
@@ -430,9 +433,7 @@ def _gd_torch(batch: _Batch, y: np.ndarray, *, epochs: int, lr: float, loss: str
         ex = torch.exp(x - peak[group])
         p = ex / torch.zeros(n, dtype=x.dtype, device=device).index_add(0, group, ex)[group]
         w, alpha = p[:e], p[e:]
-        inflow = torch.zeros(n, dtype=x.dtype, device=device).index_fill(0, root, 1.0)
-        for sel, src, dst in steps:  # level by level: every source of a level is final before it is read
-            inflow = inflow.index_add(0, dst, inflow[src] * w[sel])
+        inflow = _propagate(batch, w, steps, root)
         value = _loss(inflow * alpha, target, loss, reduce="sum") + l1 * w.abs().sum() + l2 * (w * w).sum()
         value.backward()
         opt.step()
