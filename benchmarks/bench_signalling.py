@@ -8,11 +8,17 @@ The data folder is ``shared/data/signalling/lembas`` (MIT; see its README)::
     python benchmarks/bench_signalling.py keggnet --data DIR --ligands 3 --n 800 --epochs 200
     python benchmarks/bench_signalling.py spiked --data DIR --n-spiked 100 --epochs 200
     python benchmarks/bench_signalling.py pool cv_a.predictions.tsv cv_b.predictions.tsv
+    python benchmarks/bench_signalling.py lembas-models --data DIR --lembas /tmp/LEMBAS/Model --folds 0-27
+    python benchmarks/bench_signalling.py twostage --data DIR --folds 0-27 --cache edges.tsv --out twostage.tsv
+    python benchmarks/bench_signalling.py pool-twostage twostage_a.predictions.tsv twostage_b.predictions.tsv
 
 ``--lembas`` is a folder holding LEMBAS's ``bionetwork.py`` and ``activationFunctions.py`` (fetch
 Lauffenburger-Lab/LEMBAS yourself; it is only imported for the measurement, never copied). LEMBAS's training step is
 its ``Model/ligandScreenCrossValidation.py`` loop with the same constants; each side runs in its own process (for its
-peak memory), the two alternating round by round so that both see the same machine load.
+peak memory), the two alternating round by round so that both see the same machine load. ``lembas-models`` also
+needs LEMBAS's ``Model/plotting.py`` and its ``Model/CVligandScreen/MML_model_<k>.pt``: its own trained
+cross-validation models, evaluated on their held-out conditions (the anchor, measured here) and, with the same
+weights copied by edge id, through ``SignalingNetwork``.
 """
 
 from __future__ import annotations
@@ -307,6 +313,73 @@ def cmd_keggnet(args) -> None:
                       "load": os.getloadavg()[0]}))
 
 
+# ---------------------------------------------------------------------------------------------- LEMBAS's own CV models
+def cmd_lembas_models(args) -> None:
+    """The anchor measured here: LEMBAS's own trained cross-validation models (``Model/CVligandScreen/MML_model_<k>.pt``
+    of its repository, 8,000 epochs each) on their held-out conditions, with LEMBAS's forward pass, and the same
+    weights copied by (source, target) id into a ``SignalingNetwork`` and run through ours."""
+    import torch
+
+    folder = Path(args.lembas)
+    sys.path.insert(0, str(folder))  # LEMBAS's bionetwork module, needed to unpickle its models (measurement only)
+    graph, X, Y, folds = load_screen(Path(args.data))
+    net = pd.read_csv(Path(args.data) / "ligandScreen-Model.tsv", sep="\t")
+    names = sorted(set(net["source"]) | set(net["target"]))  # LEMBAS's node order (numpy.unique of the ids)
+    rows, preds = [], []
+    for fold in _parse_folds(args.folds):
+        test = folds.loc[folds["Index"] == fold, "Condition"].tolist()
+        train = [c for c in X.index if c not in test]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            theirs = torch.load(folder / "CVligandScreen" / f"MML_model_{fold}.pt", weights_only=False)
+        in_ids = [names[i] for i in theirs.inputLayer.nodeOrder]
+        out_ids = [names[i] for i in theirs.projectionLayer.nodeOrder]
+        with torch.no_grad():
+            lembas_pred = theirs(torch.as_tensor(X.loc[test, in_ids].to_numpy()))[0].numpy()
+        lembas_pred = pd.DataFrame(lembas_pred, index=test, columns=out_ids)
+        # the same weights in our model, matched by id (LEMBAS's networkList: row 0 = target, row 1 = source)
+        weight = pd.Series(theirs.network.weights.detach().numpy(),
+                           index=pd.MultiIndex.from_arrays([[names[i] for i in theirs.network.networkList[1]],
+                                                            [names[i] for i in theirs.network.networkList[0]]]))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ours = SignalingNetwork(graph, max_epochs=0, max_iter=args.max_iter).fit(X.loc[train, in_ids],
+                                                                                  Y.loc[train, out_ids])
+        m = ours.model_
+        src = [m.node_ids[i] for i in m.structure.sources.tolist()]
+        dst = [m.node_ids[i] for i in m.structure.targets.tolist()]
+        bias = pd.Series(theirs.network.bias.detach().numpy()[:, 0], index=names)
+        gain = pd.Series(theirs.projectionLayer.weights.detach().numpy(), index=out_ids)
+        with torch.no_grad():
+            m.weight.copy_(torch.as_tensor(weight.reindex(pd.MultiIndex.from_arrays([src, dst])).to_numpy()))
+            m.bias.copy_(torch.as_tensor(bias.reindex(m.node_ids).to_numpy()))
+            m.projection.copy_(torch.as_tensor(gain.reindex(m.output_ids).to_numpy()))
+        try:
+            our_pred = ours.predict(X.loc[test, in_ids])[out_ids]
+            diff = float(np.abs(our_pred.to_numpy() - lembas_pred.to_numpy()).max())
+            r_ours = float(np.corrcoef(our_pred.to_numpy().ravel(), Y.loc[test, out_ids].to_numpy().ravel())[0, 1])
+        except SteadyStateError as exc:
+            diff, r_ours = float("nan"), float("nan")
+            print(json.dumps({"fold": fold, "ours_error": str(exc)[:160]}))
+        obs = Y.loc[test, out_ids]
+        r = float(np.corrcoef(lembas_pred.to_numpy().ravel(), obs.to_numpy().ravel())[0, 1])
+        rows.append({"fold": fold, "held_out": ";".join(test), "r_lembas": r, "r_ours_with_lembas_weights": r_ours,
+                     "max_abs_difference": diff})
+        print(json.dumps(rows[-1]), flush=True)
+        long = lembas_pred.stack().rename("predicted").to_frame().join(obs.stack().rename("measured"))
+        preds.append(long.assign(fold=fold, graph="lembas"))
+    allp = pd.concat(preds)
+    table = pd.DataFrame(rows)
+    print(json.dumps({"pooled_r_lembas": float(np.corrcoef(allp["predicted"], allp["measured"])[0, 1]),
+                      "mean_fold_r_lembas": float(table["r_lembas"].mean()),
+                      "largest_difference_ours_vs_lembas": float(table["max_abs_difference"].max()),
+                      "folds": len(table)}))
+    if args.out:
+        table.to_csv(args.out, sep="\t", index=False)
+        allp.reset_index(names=["condition", "tf"]).to_csv(Path(args.out).with_suffix(".predictions.tsv"), sep="\t",
+                                                          index=False)
+
+
 # ---------------------------------------------------------------------------------------------- two stages (6a)
 def context_per_condition(graph, X, Y, *, control: str, threshold: float, lambda_reg: float, time_limit: float):
     """CARNIVAL once per condition (not the control) on the shortest-path sub-network from its ligands to its
@@ -394,10 +467,16 @@ def cmd_twostage(args) -> None:
         context = edge_subgraph(graph, set(zip(chosen["source"].astype(str), chosen["target"].astype(str))))
         for name, g in (("pkn", graph), ("context", context)):
             start = time.perf_counter()
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                model = _estimator(g, args, seed=fold).fit(X.loc[train], Y.loc[train])
-            pred = model.predict(X.loc[test])
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    model = _estimator(g, args, seed=fold).fit(X.loc[train], Y.loc[train])
+                pred = model.predict(X.loc[test])
+            except SteadyStateError as exc:  # reported as a result, as in cmd_cv
+                rows.append({"fold": fold, "graph": name, "r_all_tfs": float("nan"), "error": str(exc)[:120],
+                             "seconds": time.perf_counter() - start})
+                print(json.dumps(rows[-1]), flush=True)
+                continue
             # TFs the context network lacks are predicted by their training mean (reported as n_outputs)
             full = pd.DataFrame(np.tile(Y.loc[train].mean().to_numpy(), (len(test), 1)), index=test,
                                 columns=Y.columns)
@@ -421,6 +500,23 @@ def cmd_twostage(args) -> None:
                          "pooled_r_context_tfs": float(np.corrcoef(same["predicted"], same["measured"])[0, 1])}
     print(json.dumps({"summary": summary, "folds": args.folds, "epochs": args.epochs, "lr": args.lr,
                       "load_at_start": load}))
+    if args.out:  # per-fold rows and the long predictions, to pool runs over fold ranges (``pool-twostage``)
+        pd.DataFrame(rows).to_csv(args.out, sep="\t", index=False)
+        allp.reset_index(names=["condition", "tf"]).to_csv(Path(args.out).with_suffix(".predictions.tsv"), sep="\t",
+                                                          index=False)
+
+
+def cmd_pool_twostage(args) -> None:
+    """Pool ``twostage --out`` predictions of several runs: r over all TFs and over the context network's TFs."""
+    allp = pd.concat([pd.read_csv(p, sep="\t") for p in args.files], ignore_index=True)
+    ctx_tfs = set(allp.loc[(allp["graph"] == "context") & allp["modelled"], "tf"])
+    summary = {}
+    for name, part in allp.groupby("graph"):
+        same = part[part["tf"].isin(ctx_tfs)]
+        summary[name] = {"pooled_r_all_tfs": float(np.corrcoef(part["predicted"], part["measured"])[0, 1]),
+                         "pooled_r_context_tfs": float(np.corrcoef(same["predicted"], same["measured"])[0, 1]),
+                         "folds": int(part["fold"].nunique()), "conditions": int(part["condition"].nunique())}
+    print(json.dumps(summary))
 
 
 def cmd_spiked(args) -> None:
@@ -512,11 +608,21 @@ def main(argv=None) -> None:
     ts.add_argument("--lambda-reg", type=float, default=0.01)
     ts.add_argument("--time-limit", type=float, default=60)
     ts.add_argument("--cache", help="TSV of the per-condition CARNIVAL edges: read if present, else written")
+    ts.add_argument("--out", help="TSV of the per-fold rows; predictions go beside it (.predictions.tsv)")
+    pts = sub.add_parser("pool-twostage")
+    pts.add_argument("files", nargs="+")
+    lm = sub.add_parser("lembas-models")
+    lm.add_argument("--data", required=True)
+    lm.add_argument("--lembas", required=True, help="LEMBAS's Model folder, with CVligandScreen/MML_model_<k>.pt")
+    lm.add_argument("--folds", default="0-27")
+    lm.add_argument("--max-iter", type=int, default=2000)
+    lm.add_argument("--out")
     pool = sub.add_parser("pool")
     pool.add_argument("predictions", nargs="+")
     args = parser.parse_args(argv)
     {"pool": cmd_pool, "cv": cmd_cv, "speed": cmd_speed, "_speed_worker": cmd_speed_worker, "keggnet": cmd_keggnet,
-     "spiked": cmd_spiked, "twostage": cmd_twostage}[args.command](args)
+     "spiked": cmd_spiked, "twostage": cmd_twostage, "pool-twostage": cmd_pool_twostage,
+     "lembas-models": cmd_lembas_models}[args.command](args)
 
 
 if __name__ == "__main__":

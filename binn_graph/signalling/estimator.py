@@ -139,10 +139,13 @@ class SignalingNetwork(RegressorMixin, BaseEstimator):
         Steps between full eigenvalue solves for the penalty; in between, the last eigenpair is tracked by one power
         step and a Rayleigh quotient (1: solve at every step, as LEMBAS does).
     spectral_limit:
-        Hard limit on the Jacobian's spectral radius of the fitted model (``None``: none, the penalty alone). After
-        training, while the largest radius over the training samples' steady states exceeds it, the weights are
-        scaled by ``spectral_limit / radius`` (at most 10 rounds). A radius just below 1 converges too slowly for
-        ``max_iter``; this keeps every fitted model, on any graph, at a radius the iteration can settle.
+        Hard limit on the Jacobian's spectral radius (``None``: none, the penalty alone). The penalty sees one sample
+        per step, so over long training the largest radius over the training samples creeps towards 1, where the
+        iteration no longer settles within ``max_iter``. After any epoch in which an iteration did not settle, and
+        once after training, while the largest radius over the training samples' steady states exceeds the limit,
+        the weights are scaled by ``spectral_limit / radius`` (at most 10 rounds; ``history_["scaled"]``). Training
+        goes on from the projected weights, so every fitted model, on any graph, has a radius the iteration can
+        settle.
     prescale:
         Radius of ``W`` the initial weights are scaled to (``None``: no scaling).
     weight_decay:
@@ -180,8 +183,9 @@ class SignalingNetwork(RegressorMixin, BaseEstimator):
         Largest spectral radius of the Jacobian over the training samples' steady states (below 1: converges).
     history_:
         DataFrame with one row per epoch: ``loss`` (mean squared error), ``radius``, ``violations``, ``lr`` and
-        ``seconds`` (wall time of the epoch) and ``unconverged`` (iterations of that epoch that stopped at ``max_iter``
-        without converging; the spectral penalty pulls the radius back, and the fitted model must converge).
+        ``seconds`` (wall time of the epoch), ``unconverged`` (iterations of that epoch that stopped at ``max_iter``
+        without converging) and ``scaled`` (the factor the weights were scaled by after that epoch to meet
+        ``spectral_limit``; 1: none).
     """
 
     _parameter_constraints: dict = {
@@ -402,13 +406,18 @@ class SignalingNetwork(RegressorMixin, BaseEstimator):
                         optimizer.step()  # a step whose state diverged is skipped (counted in ``unconverged``)
                     losses.append(fit)
                     radii.append(rho)
+                unconverged = info.failures - failures_before
+                scale = 1.0
+                if unconverged and self.spectral_limit is not None:
+                    # the radius crept up to where the iteration no longer settles: project back onto the limit
+                    scale = self._limit_radius(u)
                 rows.append({"epoch": epoch, "loss": float(np.mean(losses)), "radius": float(np.mean(radii)),
                              "violations": int(self._violations()), "lr": lr, "seconds": time.perf_counter() - start,
-                             "unconverged": info.failures - failures_before})
+                             "unconverged": unconverged, "scaled": scale})
         finally:
             info.strict = True
         self.history_ = pd.DataFrame(rows, columns=["epoch", "loss", "radius", "violations", "lr", "seconds",
-                                                    "unconverged"])
+                                                    "unconverged", "scaled"])
         self.n_iter_ = self.max_epochs
 
     def _step_loss(self, u, target, observed, idx, cache, generator, rng, exact=True):
@@ -440,10 +449,11 @@ class SignalingNetwork(RegressorMixin, BaseEstimator):
         w, s = self.model_.weight.detach(), self.model_.signs
         return int((((s > 0) & (w < 0)) | ((s < 0) & (w > 0))).sum())
 
-    def _limit_radius(self, X: pd.DataFrame) -> None:
+    def _limit_radius(self, X: pd.DataFrame | torch.Tensor) -> float:
         """Scale the weights down until the largest Jacobian radius over the samples' steady states is at most
-        ``spectral_limit`` (states that do not settle within ``max_iter`` are used as they are)."""
-        info = self.model_.info
+        ``spectral_limit`` (states that do not settle within ``max_iter`` are used as they are); returns the total
+        factor applied (1: none)."""
+        info, strict, total = self.model_.info, self.model_.info.strict, 1.0
         info.strict = False
         try:
             for _ in range(10):
@@ -452,13 +462,16 @@ class SignalingNetwork(RegressorMixin, BaseEstimator):
                     break
                 with torch.no_grad():
                     self.model_.weight.mul_(self.spectral_limit / rho)
+                total *= self.spectral_limit / rho
                 self.report_.add("signalling", "note", f"weights scaled by {self.spectral_limit / rho:.4f} to bring "
                                  f"the spectral radius {rho:.4f} to spectral_limit", 1)
         finally:
-            info.strict = True
+            info.strict = strict
+        return total
 
-    def _radius_over(self, X: pd.DataFrame) -> float:
-        u = torch.as_tensor(X.to_numpy(), dtype=torch.float64)
+    def _radius_over(self, X: pd.DataFrame | torch.Tensor) -> float:
+        u = X if isinstance(X, torch.Tensor) else torch.as_tensor(X.to_numpy(), dtype=torch.float64)
+        u = u.to(self.model_.bias.device)
         with torch.no_grad():
             states = self.model_.states(u)
             slopes = self.model_.jacobian_slopes(u, states)
