@@ -139,13 +139,14 @@ class SignalingNetwork(RegressorMixin, BaseEstimator):
         Steps between full eigenvalue solves for the penalty; in between, the last eigenpair is tracked by one power
         step and a Rayleigh quotient (1: solve at every step, as LEMBAS does).
     spectral_limit:
-        Hard limit on the Jacobian's spectral radius (``None``: none, the penalty alone). The penalty sees one sample
-        per step, so over long training the largest radius over the training samples creeps towards 1, where the
-        iteration no longer settles within ``max_iter``. After any epoch in which an iteration did not settle, and
-        once after training, while the largest radius over the training samples' steady states exceeds the limit,
-        the weights are scaled by ``spectral_limit / radius`` (at most 10 rounds; ``history_["scaled"]``). Training
-        goes on from the projected weights, so every fitted model, on any graph, has a radius the iteration can
-        settle.
+        Hard limit on the Jacobian's spectral radius (default 0.95: the forward iteration from 0 then settles to
+        ``tol`` 1e-6 within the default ``max_iter`` of 300; ``None``: no limit, the penalty alone). The penalty sees
+        one sample per step, so over long training the largest radius over the training samples creeps towards 1,
+        where the iteration no longer settles within ``max_iter``. After any epoch in which an iteration did not
+        settle, and once after training, while the largest radius over the training samples' steady states exceeds
+        the limit, the weights are scaled by ``spectral_limit / radius`` (at most 10 rounds;
+        ``history_["scaled"]``). Training goes on from the projected weights, so every fitted model, on any graph,
+        has a radius the iteration can settle.
     prescale:
         Radius of ``W`` the initial weights are scaled to (``None``: no scaling).
     weight_decay:
@@ -220,9 +221,9 @@ class SignalingNetwork(RegressorMixin, BaseEstimator):
 
     def __init__(self, graph: KnowledgeGraph | None = None, inputs: list | None = None, outputs: list | None = None,
                  *, relation: str = "regulates", input_gain: float = 3.0, projection_gain: float = 1.2,
-                 leak: float = 0.01, max_iter: int = 150, tol: float = 1e-6, max_epochs: int = 200,
+                 leak: float = 0.01, max_iter: int = 300, tol: float = 1e-6, max_epochs: int = 200,
                  batch_size: int = 5, lr: float = 2e-3, sign_penalty: float = 0.1, spectral_penalty: float = 1e-3,
-                 spectral_target: float = 0.9, spectral_every: int = 10, spectral_limit: float | None = None,
+                 spectral_target: float = 0.9, spectral_every: int = 10, spectral_limit: float | None = 0.95,
                  prescale: float | None = 0.7, weight_decay: float = 1e-6,
                  state_penalty: float = 1e-5, noise: float = 1e-3, warm_start: bool = True, strict: bool = False,
                  random_state: int | None = None, n_threads: int | None = 1, device: str = "cpu",
