@@ -136,9 +136,8 @@ def add_parser(sub) -> None:
     fit.add_argument("--seed", type=int, default=0, help="random seed of the weights and batches (default 0)")
     fit.add_argument("--strict", action="store_true", help="refuse input/output ids that are not network nodes")
     fit.add_argument("--spectral-limit", type=float, default=defaults["spectral_limit"],
-                     help="scale the weights (after any epoch whose steady states did not settle, and after training) "
-                          "until the Jacobian's spectral radius over the training samples is at most this (0-1; "
-                          f"default {defaults['spectral_limit']})")
+                     help="after training, scale the weights until the Jacobian's spectral radius over the training "
+                          f"samples is at most this (0-1; default {defaults['spectral_limit']})")
     fit.add_argument("--device", choices=["cpu", "cuda", "auto"], default="cpu",
                      help="where to train: cpu (default), cuda, or auto (CUDA where available)")
     fit.set_defaults(func=_fit)
