@@ -145,8 +145,8 @@ class SignalingNetwork(RegressorMixin, BaseEstimator):
         creep towards 1, where the iteration no longer settles within ``max_iter``. After training, while the largest
         radius over the training samples' steady states exceeds the limit, the weights are scaled by
         ``spectral_limit / radius`` (at most 10 rounds; reported in ``report_``). Only the fitted model is scaled:
-        scaling during training, whenever an epoch's iterations did not settle, held the fit back (a training MSE of
-        0.049 after 8,000 ligand-screen epochs, against 0.018 without; see benchmarks/RESULTS.md).
+        scaling during training as well, whenever an epoch's iterations did not settle, held the fit back
+        (benchmarks/RESULTS.md).
     prescale:
         Radius of ``W`` the initial weights are scaled to (``None``: no scaling).
     weight_decay:
