@@ -354,14 +354,14 @@ def cmd_lembas_models(args) -> None:
             m.weight.copy_(torch.as_tensor(weight.reindex(pd.MultiIndex.from_arrays([src, dst])).to_numpy()))
             m.bias.copy_(torch.as_tensor(bias.reindex(m.node_ids).to_numpy()))
             m.projection.copy_(torch.as_tensor(gain.reindex(m.output_ids).to_numpy()))
+        obs = Y.loc[test, out_ids]
         try:
             our_pred = ours.predict(X.loc[test, in_ids])[out_ids]
             diff = float(np.abs(our_pred.to_numpy() - lembas_pred.to_numpy()).max())
-            r_ours = float(np.corrcoef(our_pred.to_numpy().ravel(), Y.loc[test, out_ids].to_numpy().ravel())[0, 1])
+            r_ours = float(np.corrcoef(our_pred.to_numpy().ravel(), obs.to_numpy().ravel())[0, 1])
         except SteadyStateError as exc:
             diff, r_ours = float("nan"), float("nan")
             print(json.dumps({"fold": fold, "ours_error": str(exc)[:160]}))
-        obs = Y.loc[test, out_ids]
         r = float(np.corrcoef(lembas_pred.to_numpy().ravel(), obs.to_numpy().ravel())[0, 1])
         rows.append({"fold": fold, "held_out": ";".join(test), "r_lembas": r, "r_ours_with_lembas_weights": r_ours,
                      "max_abs_difference": diff})
@@ -491,24 +491,17 @@ def cmd_twostage(args) -> None:
                          .assign(fold=fold, graph=name, modelled=lambda d: d.index.get_level_values(1).isin(
                              pred.columns)))
             print(json.dumps(rows[-1]), flush=True)
-    allp = pd.concat(preds)
-    ctx_tfs = allp[(allp["graph"] == "context") & allp["modelled"]].index.get_level_values(1).unique()
-    summary = {}
-    for name, part in allp.groupby("graph"):
-        same = part[part.index.get_level_values(1).isin(ctx_tfs)]
-        summary[name] = {"pooled_r_all_tfs": float(np.corrcoef(part["predicted"], part["measured"])[0, 1]),
-                         "pooled_r_context_tfs": float(np.corrcoef(same["predicted"], same["measured"])[0, 1])}
-    print(json.dumps({"summary": summary, "folds": args.folds, "epochs": args.epochs, "lr": args.lr,
+    allp = pd.concat(preds).reset_index(names=["condition", "tf"])
+    print(json.dumps({"summary": _twostage_summary(allp), "folds": args.folds, "epochs": args.epochs, "lr": args.lr,
                       "load_at_start": load}))
     if args.out:  # per-fold rows and the long predictions, to pool runs over fold ranges (``pool-twostage``)
         pd.DataFrame(rows).to_csv(args.out, sep="\t", index=False)
-        allp.reset_index(names=["condition", "tf"]).to_csv(Path(args.out).with_suffix(".predictions.tsv"), sep="\t",
-                                                          index=False)
+        allp.to_csv(Path(args.out).with_suffix(".predictions.tsv"), sep="\t", index=False)
 
 
-def cmd_pool_twostage(args) -> None:
-    """Pool ``twostage --out`` predictions of several runs: r over all TFs and over the context network's TFs."""
-    allp = pd.concat([pd.read_csv(p, sep="\t") for p in args.files], ignore_index=True)
+def _twostage_summary(allp: pd.DataFrame) -> dict:
+    """Pooled r per graph of long two-stage predictions (``condition, tf, predicted, measured, fold, graph,
+    modelled``): over all TFs and over the TFs the context network models."""
     ctx_tfs = set(allp.loc[(allp["graph"] == "context") & allp["modelled"], "tf"])
     summary = {}
     for name, part in allp.groupby("graph"):
@@ -516,7 +509,12 @@ def cmd_pool_twostage(args) -> None:
         summary[name] = {"pooled_r_all_tfs": float(np.corrcoef(part["predicted"], part["measured"])[0, 1]),
                          "pooled_r_context_tfs": float(np.corrcoef(same["predicted"], same["measured"])[0, 1]),
                          "folds": int(part["fold"].nunique()), "conditions": int(part["condition"].nunique())}
-    print(json.dumps(summary))
+    return summary
+
+
+def cmd_pool_twostage(args) -> None:
+    """Pool ``twostage --out`` predictions of several runs: r over all TFs and over the context network's TFs."""
+    print(json.dumps(_twostage_summary(pd.concat([pd.read_csv(p, sep="\t") for p in args.files], ignore_index=True))))
 
 
 def cmd_spiked(args) -> None:

@@ -445,7 +445,7 @@ class SignalingNetwork(RegressorMixin, BaseEstimator):
         w, s = self.model_.weight.detach(), self.model_.signs
         return int((((s > 0) & (w < 0)) | ((s < 0) & (w > 0))).sum())
 
-    def _limit_radius(self, X: pd.DataFrame | torch.Tensor) -> float:
+    def _limit_radius(self, X: pd.DataFrame) -> float:
         """Scale the weights down until the largest Jacobian radius over the samples' steady states is at most
         ``spectral_limit`` (states that do not settle within ``max_iter`` are used as they are); returns the total
         factor applied (1: none)."""
@@ -465,9 +465,8 @@ class SignalingNetwork(RegressorMixin, BaseEstimator):
             info.strict = strict
         return total
 
-    def _radius_over(self, X: pd.DataFrame | torch.Tensor) -> float:
-        u = X if isinstance(X, torch.Tensor) else torch.as_tensor(X.to_numpy(), dtype=torch.float64)
-        u = u.to(self.model_.bias.device)
+    def _radius_over(self, X: pd.DataFrame) -> float:
+        u = torch.as_tensor(X.to_numpy(), dtype=torch.float64)
         with torch.no_grad():
             states = self.model_.states(u)
             slopes = self.model_.jacobian_slopes(u, states)

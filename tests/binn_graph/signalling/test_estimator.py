@@ -203,7 +203,7 @@ def test_limit_radius_scales_the_weights_to_the_limit_and_reports_the_factor():
     rho = model._radius_over(X[model.input_ids_])
     before = model.model_.weight.detach().clone()
     model.spectral_limit = 0.8 * rho
-    factor = model._limit_radius(torch.as_tensor(X[model.input_ids_].to_numpy()))
+    factor = model._limit_radius(X[model.input_ids_])
     assert factor < 1
     assert torch.allclose(model.model_.weight.detach(), before * factor)  # one common factor on every weight
     assert model._radius_over(X[model.input_ids_]) <= 0.8 * rho + 1e-9
