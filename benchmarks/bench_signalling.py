@@ -3,7 +3,7 @@ side by side with LEMBAS's own code, and the synthetic KEGGnet with its ground-t
 
 The data folder is ``shared/data/signalling/lembas`` (MIT; see its README)::
 
-    python benchmarks/bench_signalling.py cv --data DIR --folds 0-27 --epochs 400 --out cv.tsv
+    python benchmarks/bench_signalling.py cv --data DIR --folds 0-27 --out cv.tsv     # SignalingNetwork's defaults
     python benchmarks/bench_signalling.py speed --data DIR --lembas /tmp/LEMBAS/Model --epochs 3 --rounds 2
     python benchmarks/bench_signalling.py keggnet --data DIR --ligands 3 --n 800 --epochs 200
     python benchmarks/bench_signalling.py spiked --data DIR --n-spiked 100 --epochs 200
@@ -557,12 +557,13 @@ def main(argv=None) -> None:
     cv = sub.add_parser("cv")
     cv.add_argument("--data", required=True)
     cv.add_argument("--folds", default="0-27")
-    cv.add_argument("--epochs", type=int, default=400)
-    cv.add_argument("--lr", type=float, default=5e-3)
-    cv.add_argument("--batch-size", type=int, default=5)
-    cv.add_argument("--max-iter", type=int, default=150)
+    default = SignalingNetwork().get_params()  # without options, cv scores the call a user makes
+    cv.add_argument("--epochs", type=int, default=default["max_epochs"])
+    cv.add_argument("--lr", type=float, default=default["lr"])
+    cv.add_argument("--batch-size", type=int, default=default["batch_size"])
+    cv.add_argument("--max-iter", type=int, default=default["max_iter"])
     cv.add_argument("--rewired", action="store_true")
-    cv.add_argument("--spectral-limit", type=float, default=None,
+    cv.add_argument("--spectral-limit", type=float, default=default["spectral_limit"],
                     help="SignalingNetwork(spectral_limit=...) for every graph (PKN and rewired alike)")
     cv.add_argument("--out")
     sp = sub.add_parser("speed")
