@@ -17,7 +17,7 @@ from binn_graph import BINNRegressor
 from binn_graph.errors import ParameterError
 from binn_graph.training import DistributedSettingsError, distributed_context, is_main_process
 
-from .conftest import synthetic_graph
+from .conftest import leave_rank_process, synthetic_graph
 
 # 128 samples in global batches of 25: shares of 13 and 12, and a last batch of 3 (2 + 1): uneven shares on purpose
 PARAMS = dict(norm=None, validation_fraction=0.0, max_epochs=3, batch_size=25, lr=0.01, random_state=0)
@@ -49,6 +49,7 @@ def _rank(rank: int, world: int, folder: str) -> None:
             (out / f"error{rank}.txt").write_text(str(exc))
     finally:
         dist.destroy_process_group()
+    leave_rank_process()  # reached only when the work above succeeded
 
 
 def test_two_gloo_processes_equal_one_process(tmp_path):

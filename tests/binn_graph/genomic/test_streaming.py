@@ -25,6 +25,8 @@ from binn_graph.genomic.streaming import MISSING, bed_size  # noqa: E402
 from binn_graph.simulate import shoot_branching  # noqa: E402
 from binn_graph.training import DistributedSettingsError  # noqa: E402
 
+from ..conftest import leave_rank_process  # noqa: E402
+
 N, M = 37, 23  # 37 samples: the last byte of every SNP is partly padding
 
 
@@ -235,6 +237,7 @@ def _streaming_rank(rank: int, world: int, folder: str) -> None:
                 (out / f"error{rank}.txt").write_text(str(exc))
     finally:
         dist.destroy_process_group()
+    leave_rank_process()  # reached only when the work above succeeded
 
 
 def test_two_gloo_ranks_streaming_their_shares_equal_one_process(tmp_path):
