@@ -33,7 +33,7 @@ from ..training import resolve_device
 from ..validation import check_fitted, validate_params
 from .model import SignalingModule
 from .spectral import radius_penalty
-from .steady_state import mml_grad, steady_state
+from .steady_state import SteadyStateError, mml_grad, steady_state
 
 __all__ = ["SignalingNetwork", "signed_edges", "one_cycle"]
 
@@ -128,7 +128,11 @@ class SignalingNetwork(RegressorMixin, BaseEstimator):
     leak:
         Slope of the activation below 0.
     max_iter, tol:
-        Iteration limit and tolerance (largest state change) of the steady state and of its adjoint.
+        Iteration limit and tolerance (largest state change) of the steady state and of its adjoint in each training
+        step. States asked for after training (``predict``, ``steady_states``, interventions, explanations) may take
+        up to 10 × ``max_iter``: a new input's state can contract more slowly than the training states that
+        ``spectral_limit`` bounds. Samples that still do not settle raise
+        :class:`~binn_graph.signalling.SteadyStateError`, which names them.
     max_epochs, batch_size, lr:
         Training epochs, samples per step and the peak learning rate of the one-cycle schedule.
     sign_penalty:
@@ -447,20 +451,23 @@ class SignalingNetwork(RegressorMixin, BaseEstimator):
 
     def _limit_radius(self, X: pd.DataFrame) -> float:
         """Scale the weights down until the largest Jacobian radius over the samples' steady states is at most
-        ``spectral_limit`` (states that do not settle within ``max_iter`` are used as they are); returns the total
-        factor applied (1: none)."""
+        ``spectral_limit``; returns the total factor applied (1: none). While some state does not settle, the radius
+        at its last iterate means little, so the weights are scaled by at least ``spectral_limit``."""
         info, strict, total = self.model_.info, self.model_.info.strict, 1.0
         info.strict = False
         try:
             for _ in range(10):
+                info.failures = 0
                 rho = self._radius_over(X)
-                if rho <= self.spectral_limit:
+                if rho <= self.spectral_limit and not info.failures:
                     break
+                factor = self.spectral_limit / max(rho, 1.0 if info.failures else rho)
                 with torch.no_grad():
-                    self.model_.weight.mul_(self.spectral_limit / rho)
-                total *= self.spectral_limit / rho
-                self.report_.add("signalling", "note", f"weights scaled by {self.spectral_limit / rho:.4f} to bring "
-                                 f"the spectral radius {rho:.4f} to spectral_limit", 1)
+                    self.model_.weight.mul_(factor)
+                total *= factor
+                self.report_.add("signalling", "note", f"weights scaled by {factor:.4f} to bring the spectral "
+                                 f"radius {rho:.4f}{' (states not settled)' if info.failures else ''} to "
+                                 "spectral_limit", 1)
         finally:
             info.strict = strict
         return total
@@ -496,10 +503,39 @@ class SignalingNetwork(RegressorMixin, BaseEstimator):
         u = self._inputs(X)
         knockout = self._check_nodes(knockout or [], "knockout")
         clamp = dict(zip(self._check_nodes((clamp or {}).keys(), "clamp"), (clamp or {}).values()))
-        with intra_op_threads(self.n_threads), torch.no_grad():
-            states = self.model_.states(u, knockout=knockout, clamp=clamp)
         index = X.index if isinstance(X, pd.DataFrame) else None
+        model, info = self.model_, self.model_.info
+        strict, info.strict, info.failures = info.strict, False, 0
+        try:
+            with intra_op_threads(self.n_threads), torch.no_grad():
+                states = model.states(u, knockout=knockout, clamp=clamp)
+                if info.failures:
+                    self._unsettled(u, states, index, knockout, clamp)
+        finally:
+            info.strict = strict
         return pd.DataFrame(states.numpy(), index=index, columns=self.model_.node_ids)
+
+    def _unsettled(self, u, states, index, knockout, clamp) -> None:
+        """Raise :class:`SteadyStateError` naming the samples whose state did not settle, with the Jacobian's
+        spectral radius at each (at most 5 named)."""
+        model = self.model_
+        change = model.state_change(u, states, knockout=knockout, clamp=clamp)
+        bad = torch.nonzero(change > model.tol).ravel().tolist()
+        if not bad:
+            return
+        slopes = model.jacobian_slopes(u[bad[:5]], states[bad[:5]])
+        names = [f"row {i}" if index is None else repr(index[i]) if isinstance(index[i], str) else str(index[i])
+                 for i in bad[:5]]
+        shown = ", ".join(f"{name} (largest change {float(change[i]):.2g} in one more iteration, Jacobian spectral "
+                          f"radius at its last iterate {float(model.spectral_radius(slopes[k])):.3f})"
+                          for k, (i, name) in enumerate(zip(bad, names)))
+        raise SteadyStateError(
+            f"{len(bad)} of {len(change)} samples did not reach a steady state within "
+            f"{model.settle_factor * model.max_iter} iterations: {shown}{', …' if len(bad) > 5 else ''}. Their "
+            "predictions would depend on where the iteration stopped. A large change (the iteration oscillates) or a "
+            "radius at or above 1 means that this input (or intervention) drives the network where it does not "
+            "contract: refit with a lower spectral_limit or spectral_target. A small change with a radius just "
+            "below 1 settles with a larger max_iter")
 
     def predict(self, X, *, knockout=None, clamp: dict | None = None) -> pd.DataFrame | np.ndarray:
         """Outputs at the steady state: a DataFrame samples × output ids when ``X`` is a DataFrame, else an array.

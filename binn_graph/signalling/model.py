@@ -11,6 +11,11 @@ r"""The recurrent signalling network: one weight per signed PKN edge, a node bia
 * :math:`\hat{y}` ``[B, n_outputs]``: the output nodes' states times a trainable gain :math:`p` (``projection``).
 
 Knockouts hold a node at 0 and clamps at a given value, in every sample of the call.
+
+Training steps iterate at most ``max_iter`` times. A state asked for afterwards (:meth:`SignalingModule.states`,
+``forward``: predictions, interventions, explanations) may take up to ``settle_factor × max_iter`` iterations: a new
+input can put the network where it contracts more slowly than at the training states. The iteration stops as soon
+as every state has settled, so the larger limit costs nothing where the states settle early.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import torch
 from torch import Tensor, nn
 
 from .spectral import SpectralRadius
-from .steady_state import ConvergenceInfo, EdgeStructure, mml_grad, steady_state
+from .steady_state import ConvergenceInfo, EdgeStructure, mml, mml_grad, steady_state
 
 __all__ = ["SignalingModule"]
 
@@ -44,6 +49,8 @@ class SignalingModule(nn.Module):
         The fixed input gain and the initial output gain.
     max_iter, tol:
         Iteration limit and tolerance (largest change of a state) of the forward and adjoint fixed points.
+    settle_factor:
+        :meth:`states` and ``forward`` iterate up to ``settle_factor × max_iter`` times unless given ``max_iter``.
     generator:
         Seeds the initial weights.
     dtype:
@@ -52,7 +59,7 @@ class SignalingModule(nn.Module):
 
     def __init__(self, node_ids, sources, targets, signs, input_ids, output_ids, *, leak: float = 0.01,
                  input_gain: float = 3.0, projection_gain: float = 1.2, max_iter: int = 150, tol: float = 1e-6,
-                 generator: torch.Generator | None = None, dtype: torch.dtype = torch.float64) -> None:
+                 settle_factor: int = 10, generator: torch.Generator | None = None, dtype: torch.dtype = torch.float64) -> None:
         super().__init__()
         self.node_ids = [str(n) for n in node_ids]
         self.position = {n: i for i, n in enumerate(self.node_ids)}
@@ -66,6 +73,7 @@ class SignalingModule(nn.Module):
         self.register_buffer("output_index", torch.as_tensor([self.position[o] for o in self.output_ids],
                                                              dtype=torch.int64))
         self.leak, self.input_gain, self.max_iter, self.tol = float(leak), float(input_gain), int(max_iter), float(tol)
+        self.settle_factor = int(settle_factor)
         # LEMBAS's initialisation: |w| ~ U(0.1, 0.2) with the prior sign; nodes fed only by inhibitions get bias 1
         magnitude = 0.1 + 0.1 * torch.rand(len(self.signs), generator=generator, dtype=dtype)
         weight = torch.where(self.signs < 0, -magnitude, magnitude)
@@ -101,21 +109,34 @@ class SignalingModule(nn.Module):
         c = self.bias[:, None].expand(self.n_nodes, u.shape[0]).clone()
         return c.index_add(0, self.input_index, self.input_gain * u.T.to(self.bias.device, self.bias.dtype))
 
-    def states(self, u: Tensor, *, knockout=None, clamp=None, implicit: bool = True) -> Tensor:
+    def states(self, u: Tensor, *, knockout=None, clamp=None, implicit: bool = True,
+               max_iter: int | None = None) -> Tensor:
         """Steady states ``[B, N]`` for inputs ``u`` ``[B, n_inputs]``; ``knockout`` (ids held at 0) and ``clamp``
-        (``{id: value}``) apply to every sample."""
+        (``{id: value}``) apply to every sample. ``max_iter`` defaults to ``settle_factor × self.max_iter``."""
         held, values = self._interventions(knockout, clamp, u.shape[0])
+        limit = self.settle_factor * self.max_iter if max_iter is None else int(max_iter)
         x = steady_state(self.structure, self.weight, self.drive(u), held=held, values=values, leak=self.leak,
-                         max_iter=self.max_iter, tol=self.tol, implicit=implicit, info=self.info)
+                         max_iter=limit, tol=self.tol, implicit=implicit, info=self.info)
         return x.T
+
+    def state_change(self, u: Tensor, states: Tensor, *, knockout=None, clamp=None) -> Tensor:
+        """Largest change ``[B]`` of each sample's state under one more iteration ``x ← f(Wx + b + g P u)``: at most
+        ``tol`` where ``states`` ``[B, N]`` is a steady state (held nodes do not change)."""
+        held, values = self._interventions(knockout, clamp, u.shape[0])
+        with torch.no_grad():
+            x = states.T.to(self.bias.dtype)
+            new = mml(torch.sparse.mm(self.structure.matrix(self.weight), x) + self.drive(u), self.leak)
+            if held is not None:
+                new = torch.where(held, values, new)
+            return (new - x).abs().amax(0)
 
     def readout(self, states: Tensor) -> Tensor:
         """Outputs ``[B, n_outputs]`` from states ``[B, N]``."""
         return self.projection * states[:, self.output_index]
 
-    def forward(self, u: Tensor, *, knockout=None, clamp=None) -> Tensor:
+    def forward(self, u: Tensor, *, knockout=None, clamp=None, max_iter: int | None = None) -> Tensor:
         """Outputs ``[B, n_outputs]`` at the steady state for inputs ``u`` ``[B, n_inputs]``."""
-        return self.readout(self.states(u, knockout=knockout, clamp=clamp))
+        return self.readout(self.states(u, knockout=knockout, clamp=clamp, max_iter=max_iter))
 
     def jacobian_slopes(self, u: Tensor, states: Tensor) -> Tensor:
         """``f'(z)`` ``[B, N]`` at steady states ``states`` ``[B, N]`` reached from inputs ``u`` ``[B, n_inputs]``."""

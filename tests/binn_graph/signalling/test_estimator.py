@@ -139,7 +139,31 @@ def test_nonconvergence_names_the_radius():
     with torch.no_grad():
         model.model_.weight.copy_(torch.tensor([1.0, -30.0, -30.0, 1.0], dtype=torch.float64))
         model.model_.bias.fill_(0.4)
-    with pytest.raises(SteadyStateError, match="spectral radius"):
+    with pytest.raises(SteadyStateError, match=r"3 of 3 samples did not reach a steady state within 600 iterations: "
+                                               r"0 \(largest change .* in one more iteration, Jacobian spectral radius at its last "
+                                               r"iterate .*\)"):
+        model.predict(X)
+
+
+def test_a_new_input_that_contracts_slowly_settles_in_prediction_and_is_named_when_it_cannot():
+    # L -> A, A <-> B (a positive loop of gain 0.99 x 0.99), B -> T; input gain 3, zero biases: in the linear regime
+    # A = 3 u / (1 - 0.9801), and each iteration shrinks the error by about 0.99, so L = 0.001 needs ~700 iterations
+    g = _graph([("L", "A", 1), ("A", "B", 1), ("B", "A", 1), ("B", "T", 1)])
+    X = pd.DataFrame({"L": [0.0, 0.001]}, index=["off", "slow"])
+    model = SignalingNetwork(g, max_epochs=1, max_iter=100).fit(X, pd.DataFrame({"T": [0.0, 0.1]}, index=X.index))
+    with torch.no_grad():
+        model.model_.weight.copy_(torch.tensor([1.0, 0.99, 0.99, 1.0], dtype=torch.float64))
+        model.model_.bias.zero_()
+    states = model.steady_states(X)  # needs more than max_iter = 100 iterations, fewer than 10 x max_iter
+    assert model.model_.info.forward_iterations > 100
+    # tol bounds the last change (1e-6), so the error is at most about tol / (1 - 0.99) = 1e-4
+    assert states.loc["slow", "A"] == pytest.approx(0.003 / (1 - 0.99 ** 2), abs=1e-4)
+    with torch.no_grad():
+        plain = model.model_.states(torch.tensor([[0.0], [0.001]], dtype=torch.float64), max_iter=20_000).numpy()
+    np.testing.assert_allclose(states.to_numpy(), plain, atol=1e-6)
+    model.model_.settle_factor = 1  # within max_iter alone, "slow" does not settle and is named; "off" is not
+    with pytest.raises(SteadyStateError, match=r"^1 of 2 samples .* within 100 iterations: 'slow' \(largest change "
+                                               r".*, Jacobian spectral radius at its last iterate 0\.990\)"):
         model.predict(X)
 
 
@@ -182,7 +206,7 @@ def test_cuda_fit_matches_the_cpu_fit():
 
 def test_spectral_limit_scales_a_nonconverging_fit_into_a_converging_one():
     X, Y = _planted(n=30)
-    params = {**FAST, "spectral_penalty": 0.0, "prescale": 0.95}  # no radius control: the fit ends near radius 1
+    params = {**FAST, "spectral_penalty": 0.0, "prescale": 1.0}  # no radius control: the fit ends at radius ≥ 1
     loose = SignalingNetwork(_graph(), **params, spectral_limit=None)
     with pytest.raises(SteadyStateError, match="spectral radius"):
         loose.fit(X, Y)
@@ -192,6 +216,7 @@ def test_spectral_limit_scales_a_nonconverging_fit_into_a_converging_one():
     ratio = (limited.model_.weight / loose.model_.weight).detach()
     assert torch.allclose(ratio, ratio[0].expand_as(ratio)) and 0.5 < float(ratio[0]) < 1  # only scaled down
     assert any("spectral_limit" in str(e) for e in limited.report_.entries)
+    assert any("(states not settled)" in str(e) for e in limited.report_.entries)  # scaled although rho looked small
     limited.predict(X)  # and the fitted model reaches its steady states
     with pytest.raises(ParameterError, match="spectral_limit"):
         SignalingNetwork(_graph(), spectral_limit=1.2).fit(X, Y)
