@@ -134,7 +134,8 @@ class SignalingNetwork(RegressorMixin, BaseEstimator):
         ``spectral_limit`` bounds. Samples that still do not settle raise
         :class:`~binn_graph.signalling.SteadyStateError`, which names them.
     max_epochs, batch_size, lr:
-        Training epochs, samples per step and the peak learning rate of the one-cycle schedule.
+        Training epochs, samples per step and the peak learning rate of the one-cycle schedule. The default of 1,000
+        epochs is a fifth of LEMBAS's training length; 200 under-fit the ligand screen (benchmarks/RESULTS.md).
     sign_penalty:
         Weight of the soft sign constraint (summed ``|w|`` of edges against their known sign).
     spectral_penalty, spectral_target:
@@ -225,7 +226,7 @@ class SignalingNetwork(RegressorMixin, BaseEstimator):
 
     def __init__(self, graph: KnowledgeGraph | None = None, inputs: list | None = None, outputs: list | None = None,
                  *, relation: str = "regulates", input_gain: float = 3.0, projection_gain: float = 1.2,
-                 leak: float = 0.01, max_iter: int = 300, tol: float = 1e-6, max_epochs: int = 200,
+                 leak: float = 0.01, max_iter: int = 300, tol: float = 1e-6, max_epochs: int = 1000,
                  batch_size: int = 5, lr: float = 2e-3, sign_penalty: float = 0.1, spectral_penalty: float = 1e-3,
                  spectral_target: float = 0.9, spectral_every: int = 10, spectral_limit: float | None = 0.95,
                  prescale: float | None = 0.7, weight_decay: float = 1e-6,
