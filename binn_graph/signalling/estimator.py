@@ -129,13 +129,14 @@ class SignalingNetwork(RegressorMixin, BaseEstimator):
         Slope of the activation below 0.
     max_iter, tol:
         Iteration limit and tolerance (largest state change) of the steady state and of its adjoint in each training
-        step. States asked for after training (``predict``, ``steady_states``, interventions, explanations) may take
-        up to 10 × ``max_iter``: a new input's state can contract more slowly than the training states that
-        ``spectral_limit`` bounds. Samples that still do not settle raise
+        step. States asked for after training (``predict``, ``steady_states``, interventions, explanations, the
+        radius checks of ``spectral_limit``) may take up to ``model_.settle_factor`` (10) × ``max_iter``: a new
+        input's state can contract more slowly than the training states that ``spectral_limit`` bounds. In
+        ``predict`` and ``steady_states``, samples that still do not settle raise
         :class:`~binn_graph.signalling.SteadyStateError`, which names them.
     max_epochs, batch_size, lr:
         Training epochs, samples per step and the peak learning rate of the one-cycle schedule. The default of 1,000
-        epochs is a fifth of LEMBAS's training length; 200 under-fit the ligand screen (benchmarks/RESULTS.md).
+        epochs is an eighth of LEMBAS's training length; 200 under-fit the ligand screen (benchmarks/RESULTS.md).
     sign_penalty:
         Weight of the soft sign constraint (summed ``|w|`` of edges against their known sign).
     spectral_penalty, spectral_target:
@@ -149,7 +150,8 @@ class SignalingNetwork(RegressorMixin, BaseEstimator):
         The penalty sees one sample per step, so over long training the largest radius over the training samples can
         creep towards 1, where the iteration no longer settles within ``max_iter``. After training, while the largest
         radius over the training samples' steady states exceeds the limit, the weights are scaled by
-        ``spectral_limit / radius`` (at most 10 rounds; reported in ``report_``). Only the fitted model is scaled:
+        ``spectral_limit / radius``, and by at least ``spectral_limit`` while some training state does not settle
+        (at most 10 rounds; reported in ``report_``). Only the fitted model is scaled:
         scaling during training as well, whenever an epoch's iterations did not settle, held the fit back
         (benchmarks/RESULTS.md).
     prescale:
@@ -286,8 +288,9 @@ class SignalingNetwork(RegressorMixin, BaseEstimator):
         if wanted is not None:
             missing = [i for i in ids if i not in frame.columns]
             if missing:
+                option = "inputs" if what == "X" else "outputs"
                 raise FeatureMismatchError(f"{what} lacks the columns of {len(missing)} requested node(s) "
-                                           f"(e.g. {missing[:5]}); add them or change {'inputs' if what == 'X' else 'outputs'}=")
+                                           f"(e.g. {missing[:5]}); add them or change {option}=")
             extra = [c for c in frame.columns if c not in set(ids)]
             report.add("signalling", "dropped", f"{what} columns not among the requested nodes", len(extra),
                        examples=extra)
@@ -333,6 +336,8 @@ class SignalingNetwork(RegressorMixin, BaseEstimator):
             raise DataValidationError(f"fit needs at least 2 samples; got {len(X)}")
         if X.isna().any().any():
             raise DataValidationError("X has NaN values; input levels must be given for every sample (0 = absent)")
+        if np.isinf(X.to_numpy(dtype=float)).any():
+            raise DataValidationError("X has infinite values; input levels must be finite")
         inputs = self._match(X, self.inputs, nodes, "X", report)
         outputs = self._match(y, self.outputs, nodes, "y", report)
         position = {n: i for i, n in enumerate(node_ids)}
@@ -489,6 +494,8 @@ class SignalingNetwork(RegressorMixin, BaseEstimator):
             raise FeatureMismatchError(f"X lacks {len(missing)} of the fitted input columns (e.g. {missing[:5]})")
         if frame[self.input_ids_].isna().any().any():
             raise DataValidationError("X has NaN values; input levels must be given for every sample (0 = absent)")
+        if np.isinf(frame[self.input_ids_].to_numpy(dtype=float)).any():
+            raise DataValidationError("X has infinite values; input levels must be finite")
         return torch.as_tensor(frame[self.input_ids_].to_numpy(), dtype=torch.float64)
 
     def _check_nodes(self, ids, what: str) -> list[str]:
@@ -521,10 +528,12 @@ class SignalingNetwork(RegressorMixin, BaseEstimator):
         spectral radius at each (at most 5 named)."""
         model = self.model_
         change = model.state_change(u, states, knockout=knockout, clamp=clamp)
-        bad = torch.nonzero(change > model.tol).ravel().tolist()
+        bad = torch.nonzero(~(change <= model.tol)).ravel().tolist()  # a NaN change (a diverged state) is bad too
         if not bad:
-            return
-        slopes = model.jacobian_slopes(u[bad[:5]], states[bad[:5]])
+            raise SteadyStateError(f"the steady-state iteration did not settle within "
+                                   f"{model.settle_factor * model.max_iter} iterations, though every state is now "
+                                   "within tol of its next iterate; raise model_.settle_factor and predict again")
+        slopes = model.jacobian_slopes(u[bad[:5]], states[bad[:5]], knockout=knockout, clamp=clamp)
         names = [f"row {i}" if index is None else repr(index[i]) if isinstance(index[i], str) else str(index[i])
                  for i in bad[:5]]
         shown = ", ".join(f"{name} (largest change {float(change[i]):.2g} in one more iteration, Jacobian spectral "
@@ -535,8 +544,8 @@ class SignalingNetwork(RegressorMixin, BaseEstimator):
             f"{model.settle_factor * model.max_iter} iterations: {shown}{', …' if len(bad) > 5 else ''}. Their "
             "predictions would depend on where the iteration stopped. A large change (the iteration oscillates) or a "
             "radius at or above 1 means that this input (or intervention) drives the network where it does not "
-            "contract: refit with a lower spectral_limit or spectral_target. A small change with a radius just "
-            "below 1 settles with a larger max_iter")
+            f"contract: refit with a lower spectral_limit or spectral_target. A small change with a radius just "
+            f"below 1 settles with more iterations: raise model_.settle_factor (now {model.settle_factor})")
 
     def predict(self, X, *, knockout=None, clamp: dict | None = None) -> pd.DataFrame | np.ndarray:
         """Outputs at the steady state: a DataFrame samples × output ids when ``X`` is a DataFrame, else an array.

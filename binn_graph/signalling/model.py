@@ -48,9 +48,11 @@ class SignalingModule(nn.Module):
     input_gain, projection_gain:
         The fixed input gain and the initial output gain.
     max_iter, tol:
-        Iteration limit and tolerance (largest change of a state) of the forward and adjoint fixed points.
+        Iteration limit and tolerance (largest change of a state) of the forward and adjoint fixed points of a
+        training step (the estimator calls :func:`steady_state` with them).
     settle_factor:
-        :meth:`states` and ``forward`` iterate up to ``settle_factor × max_iter`` times unless given ``max_iter``.
+        :meth:`states` and ``forward`` iterate (forward and adjoint) up to ``settle_factor × max_iter`` times unless
+        given ``max_iter``; the unrolled reference (``implicit=False``) keeps ``max_iter``.
     generator:
         Seeds the initial weights.
     dtype:
@@ -59,7 +61,8 @@ class SignalingModule(nn.Module):
 
     def __init__(self, node_ids, sources, targets, signs, input_ids, output_ids, *, leak: float = 0.01,
                  input_gain: float = 3.0, projection_gain: float = 1.2, max_iter: int = 150, tol: float = 1e-6,
-                 settle_factor: int = 10, generator: torch.Generator | None = None, dtype: torch.dtype = torch.float64) -> None:
+                 settle_factor: int = 10, generator: torch.Generator | None = None,
+                 dtype: torch.dtype = torch.float64) -> None:
         super().__init__()
         self.node_ids = [str(n) for n in node_ids]
         self.position = {n: i for i, n in enumerate(self.node_ids)}
@@ -112,9 +115,11 @@ class SignalingModule(nn.Module):
     def states(self, u: Tensor, *, knockout=None, clamp=None, implicit: bool = True,
                max_iter: int | None = None) -> Tensor:
         """Steady states ``[B, N]`` for inputs ``u`` ``[B, n_inputs]``; ``knockout`` (ids held at 0) and ``clamp``
-        (``{id: value}``) apply to every sample. ``max_iter`` defaults to ``settle_factor × self.max_iter``."""
+        (``{id: value}``) apply to every sample. ``max_iter`` defaults to ``settle_factor × self.max_iter``
+        (``self.max_iter`` for the unrolled reference, ``implicit=False``, whose memory grows with it)."""
         held, values = self._interventions(knockout, clamp, u.shape[0])
-        limit = self.settle_factor * self.max_iter if max_iter is None else int(max_iter)
+        limit = int(max_iter) if max_iter is not None else self.settle_factor * self.max_iter if implicit else \
+            self.max_iter
         x = steady_state(self.structure, self.weight, self.drive(u), held=held, values=values, leak=self.leak,
                          max_iter=limit, tol=self.tol, implicit=implicit, info=self.info)
         return x.T
@@ -138,11 +143,17 @@ class SignalingModule(nn.Module):
         """Outputs ``[B, n_outputs]`` at the steady state for inputs ``u`` ``[B, n_inputs]``."""
         return self.readout(self.states(u, knockout=knockout, clamp=clamp, max_iter=max_iter))
 
-    def jacobian_slopes(self, u: Tensor, states: Tensor) -> Tensor:
-        """``f'(z)`` ``[B, N]`` at steady states ``states`` ``[B, N]`` reached from inputs ``u`` ``[B, n_inputs]``."""
+    def jacobian_slopes(self, u: Tensor, states: Tensor, *, knockout=None, clamp=None) -> Tensor:
+        """``f'(z)`` ``[B, N]`` at steady states ``states`` ``[B, N]`` reached from inputs ``u`` ``[B, n_inputs]``;
+        0 on nodes held by ``knockout`` or ``clamp`` (their state does not respond, so they cut the loops through
+        them, as in the adjoint)."""
+        held, _ = self._interventions(knockout, clamp, u.shape[0])
         with torch.no_grad():
             z = torch.sparse.mm(self.structure.matrix(self.weight), states.T.to(self.bias.dtype)) + self.drive(u)
-            return mml_grad(z, self.leak).T
+            d = mml_grad(z, self.leak)
+            if held is not None:
+                d = torch.where(held.to(d.device), torch.zeros_like(d), d)
+            return d.T
 
     def spectral_radius(self, slopes: Tensor | None = None, exact: bool = True) -> Tensor:
         """Spectral radius of ``D W`` (``slopes`` ``[N]`` = diag ``D``; ``None``: of ``W``), differentiable in the

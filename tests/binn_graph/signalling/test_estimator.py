@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import torch
 
-from binn_graph.errors import FeatureMismatchError, GraphStructureError, ParameterError
+from binn_graph.errors import DataValidationError, FeatureMismatchError, GraphStructureError, ParameterError
 from binn_graph.signalling import SignalingModule, SignalingNetwork, SteadyStateError
 from kg import KnowledgeGraph
 
@@ -140,8 +140,8 @@ def test_nonconvergence_names_the_radius():
         model.model_.weight.copy_(torch.tensor([1.0, -30.0, -30.0, 1.0], dtype=torch.float64))
         model.model_.bias.fill_(0.4)
     with pytest.raises(SteadyStateError, match=r"3 of 3 samples did not reach a steady state within 600 iterations: "
-                                               r"0 \(largest change .* in one more iteration, Jacobian spectral radius at its last "
-                                               r"iterate .*\)"):
+                                               r"0 \(largest change .* in one more iteration, Jacobian spectral "
+                                               r"radius at its last iterate .*\)"):
         model.predict(X)
 
 
@@ -165,6 +165,40 @@ def test_a_new_input_that_contracts_slowly_settles_in_prediction_and_is_named_wh
     with pytest.raises(SteadyStateError, match=r"^1 of 2 samples .* within 100 iterations: 'slow' \(largest change "
                                                r".*, Jacobian spectral radius at its last iterate 0\.990\)"):
         model.predict(X)
+    # a second loop A <-> C of gain 2 x 2, knocked out: the radius named is that of the loop left (held nodes cut
+    # their loops, as in the adjoint), not 2.2
+    g = _graph([("L", "A", 1), ("A", "B", 1), ("B", "A", 1), ("B", "T", 1), ("A", "C", 1), ("C", "A", 1)])
+    model = SignalingNetwork(g, max_epochs=1, max_iter=100).fit(X, pd.DataFrame({"T": [0.0, 0.1]}, index=X.index))
+    order = model.model_.structure
+    ids = np.array(model.model_.node_ids)
+    gains = {("L", "A"): 1.0, ("A", "B"): 0.99, ("B", "A"): 0.99, ("B", "T"): 1.0, ("A", "C"): 2.0, ("C", "A"): 2.0}
+    with torch.no_grad():
+        model.model_.weight.copy_(torch.tensor([gains[(a, b)] for a, b in zip(ids[order.sources], ids[order.targets])],
+                                               dtype=torch.float64))
+        model.model_.bias.zero_()
+    model.model_.settle_factor = 1
+    with pytest.raises(SteadyStateError, match=r"'slow' \(.*radius at its last iterate 0\.990\)"):
+        model.predict(X, knockout=["C"])
+
+
+def test_diverging_states_and_infinite_inputs_raise_instead_of_returning_nan():
+    # a positive loop of gain 1000 x 1000 on negative states (slope 0.01 below 0): the states run off to -inf
+    g = _graph([("L", "A", 1), ("A", "B", 1), ("B", "A", 1), ("B", "T", 1)])
+    X = pd.DataFrame({"L": [0.0, 0.5]}, index=["a", "b"])
+    y = pd.DataFrame({"T": [0.0, 0.1]}, index=X.index)
+    model = SignalingNetwork(g, max_epochs=1, max_iter=50).fit(X, y)
+    with torch.no_grad():
+        model.model_.weight.copy_(torch.tensor([1.0, 1000.0, 1000.0, 1.0], dtype=torch.float64))
+        model.model_.bias.fill_(-1.0)
+    with warnings.catch_warnings():  # overflow on the way to -inf
+        warnings.simplefilter("ignore")
+        with pytest.raises(SteadyStateError, match=r"^2 of 2 samples did not reach a steady state.*'a' \(largest change"):
+            model.predict(X)
+    for bad in (X.assign(L=[0.0, np.inf]), X.assign(L=[-np.inf, 0.0])):
+        with pytest.raises(DataValidationError, match="infinite"):
+            model.predict(bad)
+        with pytest.raises(DataValidationError, match="infinite"):
+            SignalingNetwork(g, max_epochs=1).fit(bad, y)
 
 
 def test_bad_parameters_and_graphs():
