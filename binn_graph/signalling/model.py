@@ -118,10 +118,10 @@ class SignalingModule(nn.Module):
         (``{id: value}``) apply to every sample. ``max_iter`` defaults to ``settle_factor × self.max_iter``
         (``self.max_iter`` for the unrolled reference, ``implicit=False``, whose memory grows with it)."""
         held, values = self._interventions(knockout, clamp, u.shape[0])
-        limit = int(max_iter) if max_iter is not None else self.settle_factor * self.max_iter if implicit else \
-            self.max_iter
+        if max_iter is None:
+            max_iter = self.settle_factor * self.max_iter if implicit else self.max_iter
         x = steady_state(self.structure, self.weight, self.drive(u), held=held, values=values, leak=self.leak,
-                         max_iter=limit, tol=self.tol, implicit=implicit, info=self.info)
+                         max_iter=int(max_iter), tol=self.tol, implicit=implicit, info=self.info)
         return x.T
 
     def state_change(self, u: Tensor, states: Tensor, *, knockout=None, clamp=None) -> Tensor:
