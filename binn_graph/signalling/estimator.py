@@ -396,8 +396,7 @@ class SignalingNetwork(RegressorMixin, BaseEstimator):
         cache = torch.zeros((n, model.n_nodes), dtype=torch.float64, device=u.device)
         rows, step = [], 0
         info = model.info
-        info.strict, info.failures = False, 0
-        try:
+        with info.counting():
             epochs = progress(range(self.max_epochs), desc="signalling", unit="epoch", enabled=self.verbose or None)
             for epoch in epochs:
                 lr = one_cycle(epoch, self.max_epochs, self.lr, self.lr / 10, self.lr / 100)
@@ -420,8 +419,6 @@ class SignalingNetwork(RegressorMixin, BaseEstimator):
                 rows.append({"epoch": epoch, "loss": float(np.mean(losses)), "radius": float(np.mean(radii)),
                              "violations": int(self._violations()), "lr": lr, "seconds": time.perf_counter() - start,
                              "unconverged": info.failures - failures_before})
-        finally:
-            info.strict = True
         self.history_ = pd.DataFrame(rows, columns=["epoch", "loss", "radius", "violations", "lr", "seconds",
                                                     "unconverged"])
         self.n_iter_ = self.max_epochs
@@ -459,23 +456,19 @@ class SignalingNetwork(RegressorMixin, BaseEstimator):
         """Scale the weights down until the largest Jacobian radius over the samples' steady states is at most
         ``spectral_limit``; returns the total factor applied (1: none). While some state does not settle, the radius
         at its last iterate means little, so the weights are scaled by at least ``spectral_limit``."""
-        info, strict, total = self.model_.info, self.model_.info.strict, 1.0
-        info.strict = False
-        try:
-            for _ in range(10):
-                info.failures = 0
+        info, total = self.model_.info, 1.0
+        for _ in range(10):
+            with info.counting():
                 rho = self._radius_over(X)
-                if rho <= self.spectral_limit and not info.failures:
-                    break
-                factor = self.spectral_limit / max(rho, 1.0 if info.failures else rho)
-                with torch.no_grad():
-                    self.model_.weight.mul_(factor)
-                total *= factor
-                self.report_.add("signalling", "note", f"weights scaled by {factor:.4f} to bring the spectral "
-                                 f"radius {rho:.4f}{' (states not settled)' if info.failures else ''} to "
-                                 "spectral_limit", 1)
-        finally:
-            info.strict = strict
+            if rho <= self.spectral_limit and not info.failures:
+                break
+            factor = self.spectral_limit / max(rho, 1.0 if info.failures else rho)
+            with torch.no_grad():
+                self.model_.weight.mul_(factor)
+            total *= factor
+            self.report_.add("signalling", "note", f"weights scaled by {factor:.4f} to bring the spectral "
+                             f"radius {rho:.4f}{' (states not settled)' if info.failures else ''} to "
+                             "spectral_limit", 1)
         return total
 
     def _radius_over(self, X: pd.DataFrame) -> float:
@@ -512,27 +505,23 @@ class SignalingNetwork(RegressorMixin, BaseEstimator):
         knockout = self._check_nodes(knockout or [], "knockout")
         clamp = dict(zip(self._check_nodes((clamp or {}).keys(), "clamp"), (clamp or {}).values()))
         index = X.index if isinstance(X, pd.DataFrame) else None
-        model, info = self.model_, self.model_.info
-        strict, info.strict, info.failures = info.strict, False, 0
-        try:
-            with intra_op_threads(self.n_threads), torch.no_grad():
-                states = model.states(u, knockout=knockout, clamp=clamp)
-                if info.failures:
-                    self._unsettled(u, states, index, knockout, clamp)
-        finally:
-            info.strict = strict
+        with intra_op_threads(self.n_threads), torch.no_grad(), self.model_.info.counting() as info:
+            states = self.model_.states(u, knockout=knockout, clamp=clamp)
+            if info.failures:
+                self._unsettled(u, states, index, knockout, clamp)
         return pd.DataFrame(states.numpy(), index=index, columns=self.model_.node_ids)
 
     def _unsettled(self, u, states, index, knockout, clamp) -> None:
         """Raise :class:`SteadyStateError` naming the samples whose state did not settle, with the Jacobian's
         spectral radius at each (at most 5 named)."""
         model = self.model_
+        limit = model.settle_factor * model.max_iter
         change = model.state_change(u, states, knockout=knockout, clamp=clamp)
         bad = torch.nonzero(~(change <= model.tol)).ravel().tolist()  # a NaN change (a diverged state) is bad too
         if not bad:
-            raise SteadyStateError(f"the steady-state iteration did not settle within "
-                                   f"{model.settle_factor * model.max_iter} iterations, though every state is now "
-                                   "within tol of its next iterate; raise model_.settle_factor and predict again")
+            raise SteadyStateError(f"the steady-state iteration did not settle within {limit} iterations, though "
+                                   "every state is now within tol of its next iterate; raise model_.settle_factor "
+                                   "and predict again")
         slopes = model.jacobian_slopes(u[bad[:5]], states[bad[:5]], knockout=knockout, clamp=clamp)
         names = [f"row {i}" if index is None else repr(index[i]) if isinstance(index[i], str) else str(index[i])
                  for i in bad[:5]]
@@ -540,8 +529,7 @@ class SignalingNetwork(RegressorMixin, BaseEstimator):
                           f"radius at its last iterate {float(model.spectral_radius(slopes[k])):.3f})"
                           for k, (i, name) in enumerate(zip(bad, names)))
         raise SteadyStateError(
-            f"{len(bad)} of {len(change)} samples did not reach a steady state within "
-            f"{model.settle_factor * model.max_iter} iterations: {shown}{', …' if len(bad) > 5 else ''}. Their "
+            f"{len(bad)} of {len(change)} samples did not reach a steady state within {limit} iterations: {shown}{', …' if len(bad) > 5 else ''}. Their "
             "predictions would depend on where the iteration stopped. A large change (the iteration oscillates) or a "
             "radius at or above 1 means that this input (or intervention) drives the network where it does not "
             f"contract: refit with a lower spectral_limit or spectral_target. A small change with a radius just "

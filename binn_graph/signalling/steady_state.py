@@ -27,6 +27,7 @@ Shapes are node-major, ``[N, B]`` for ``B`` samples, so that the sparse product 
 from __future__ import annotations
 
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import torch
@@ -128,6 +129,16 @@ class ConvergenceInfo:
     backward_change: float = float("nan")
     strict: bool = True  # raise SteadyStateError when an iteration does not converge (else count it)
     failures: int = 0
+
+    @contextmanager
+    def counting(self):
+        """Within the block, count non-converged iterations in ``failures`` (reset to 0) instead of raising;
+        ``strict`` is restored on leaving."""
+        strict, self.strict, self.failures = self.strict, False, 0
+        try:
+            yield self
+        finally:
+            self.strict = strict
 
 
 def _hold(x: Tensor, held: Tensor | None, values: Tensor | None) -> Tensor:
