@@ -77,6 +77,15 @@ def one_cycle(epoch: int, n_epochs: int, peak: float, start: float, end: float) 
     return end
 
 
+def _check_levels(X: pd.DataFrame) -> None:
+    """Refuse NaN or infinite input levels (``fit`` and prediction alike)."""
+    values = X.to_numpy(dtype=float)
+    if np.isnan(values).any():
+        raise DataValidationError("X has NaN values; input levels must be given for every sample (0 = absent)")
+    if np.isinf(values).any():
+        raise DataValidationError("X has infinite values; input levels must be finite")
+
+
 def _spread_loss(states: torch.Tensor, target_max: float) -> torch.Tensor:
     """LEMBAS's uniform-state loss: node states over the samples should look uniform on [0, target_max]."""
     mean = states.mean(0)
@@ -334,10 +343,7 @@ class SignalingNetwork(RegressorMixin, BaseEstimator):
             y = y.loc[X.index]
         if len(X) < 2:
             raise DataValidationError(f"fit needs at least 2 samples; got {len(X)}")
-        if X.isna().any().any():
-            raise DataValidationError("X has NaN values; input levels must be given for every sample (0 = absent)")
-        if np.isinf(X.to_numpy(dtype=float)).any():
-            raise DataValidationError("X has infinite values; input levels must be finite")
+        _check_levels(X)
         inputs = self._match(X, self.inputs, nodes, "X", report)
         outputs = self._match(y, self.outputs, nodes, "y", report)
         position = {n: i for i, n in enumerate(node_ids)}
@@ -485,10 +491,7 @@ class SignalingNetwork(RegressorMixin, BaseEstimator):
         missing = [i for i in self.input_ids_ if i not in frame.columns]
         if missing:
             raise FeatureMismatchError(f"X lacks {len(missing)} of the fitted input columns (e.g. {missing[:5]})")
-        if frame[self.input_ids_].isna().any().any():
-            raise DataValidationError("X has NaN values; input levels must be given for every sample (0 = absent)")
-        if np.isinf(frame[self.input_ids_].to_numpy(dtype=float)).any():
-            raise DataValidationError("X has infinite values; input levels must be finite")
+        _check_levels(frame[self.input_ids_])
         return torch.as_tensor(frame[self.input_ids_].to_numpy(), dtype=torch.float64)
 
     def _check_nodes(self, ids, what: str) -> list[str]:
