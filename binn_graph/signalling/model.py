@@ -25,7 +25,7 @@ import torch
 from torch import Tensor, nn
 
 from .spectral import SpectralRadius
-from .steady_state import ConvergenceInfo, EdgeStructure, mml, mml_grad, steady_state
+from .steady_state import ConvergenceInfo, EdgeStructure, iterate_once, mml_grad, steady_state
 
 __all__ = ["SignalingModule"]
 
@@ -128,12 +128,10 @@ class SignalingModule(nn.Module):
         """Largest change ``[B]`` of each sample's state under one more iteration ``x ← f(Wx + b + g P u)``: at most
         ``tol`` where ``states`` ``[B, N]`` is a steady state (held nodes do not change)."""
         held, values = self._interventions(knockout, clamp, u.shape[0])
+        x = states.T.to(self.bias.dtype)
         with torch.no_grad():
-            x = states.T.to(self.bias.dtype)
-            new = mml(torch.sparse.mm(self.structure.matrix(self.weight), x) + self.drive(u), self.leak)
-            if held is not None:
-                new = torch.where(held, values, new)
-            return (new - x).abs().amax(0)
+            new = iterate_once(self.structure, self.weight, self.drive(u), x, held=held, values=values, leak=self.leak)
+        return (new - x).abs().amax(0)
 
     def readout(self, states: Tensor) -> Tensor:
         """Outputs ``[B, n_outputs]`` from states ``[B, N]``."""

@@ -36,7 +36,8 @@ from torch import Tensor
 
 from ..errors import BINNError
 
-__all__ = ["mml", "mml_grad", "EdgeStructure", "SteadyStateError", "steady_state", "ConvergenceInfo"]
+__all__ = ["mml", "mml_grad", "EdgeStructure", "SteadyStateError", "steady_state", "iterate_once",
+           "ConvergenceInfo"]
 
 
 with warnings.catch_warnings():  # torch warns once per process that CSR support is beta: not the user's concern
@@ -174,12 +175,24 @@ def _settle(info: ConvergenceInfo, what: str, iterations: int, change: float, to
         info.failures += 1
 
 
+def _step(W: Tensor, c: Tensor, x: Tensor, held, values, leak: float, ones: Tensor) -> Tensor:
+    """One iteration ``x ← f(Wx + c)``, held nodes kept at their values (``W`` CSR, ``ones`` like ``c``)."""
+    return _hold(_mml_into(torch.addmm(c, W, x), leak, ones), held, values)
+
+
+def iterate_once(structure: EdgeStructure, weight: Tensor, c: Tensor, x: Tensor, *, held: Tensor | None = None,
+                 values: Tensor | None = None, leak: float = 0.01) -> Tensor:
+    """The next iterate ``f(Wx + c)`` ``[N, B]`` of states ``x`` ``[N, B]`` (no autograd), the step that
+    :func:`steady_state` repeats; equal to ``x`` within ``tol`` at a steady state."""
+    with torch.no_grad():
+        return _step(structure.matrix(weight), c, x, held, values, leak, torch.ones_like(c))
+
+
 def _iterate_state(structure, weight, c, held, values, leak, max_iter, tol, info, x0=None):
     W = structure.matrix(weight)
     ones = torch.ones_like(c)
     start = _hold(torch.zeros_like(c) if x0 is None else x0.to(c.dtype), held, values)
-    x, i, change = _fixed_point(lambda x: _hold(_mml_into(torch.addmm(c, W, x), leak, ones), held, values), start,
-                                max_iter, tol)
+    x, i, change = _fixed_point(lambda x: _step(W, c, x, held, values, leak, ones), start, max_iter, tol)
     info.forward_iterations, info.forward_change = i, change
     _settle(info, "steady state", i, change, tol)
     return x
